@@ -1,0 +1,34 @@
+"""Refusals of the user's input.
+
+Each is a value with one line for a person: what was wrong and where. The CLI
+turns every `UserInputError` into that line on stderr and exit code 2; nothing
+else is caught broadly.
+"""
+
+
+class UserInputError(Exception):
+    """The user's input was refused; nothing was written."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidAnswer(UserInputError):
+    """An answer (from NAME, --data, a spec file or a prompt) breaks a rule of copier.yml."""
+
+
+class UnknownQuestion(UserInputError):
+    """A key that copier.yml does not ask."""
+
+
+class SpecError(UserInputError):
+    """A spec file that cannot be read, parsed or matched to the questions."""
+
+
+class TargetNotEmpty(UserInputError):
+    """The target folder holds files and --force was not given."""
+
+
+class UnsafeTarget(UserInputError):
+    """The target would land outside the output folder, or is not a folder."""

@@ -1,0 +1,52 @@
+"""Asking the questions of copier.yml on a terminal.
+
+Each answer is checked as soon as it is typed, with the validator from
+copier.yml; a refused answer shows the validator's message and the question is
+asked again.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.prompt import Confirm, Prompt
+
+from fastgen.errors import InvalidAnswer
+from fastgen.questions import Answers, Question, Questionnaire
+
+
+def ask_missing(questions: Questionnaire, given: Answers, console: Console) -> Answers:
+    """Ask every visible question that has no answer yet, in copier.yml's order."""
+    answers: Answers = {}
+    for question in questions.questions.values():
+        if question.name in given:
+            answers[question.name] = given[question.name]
+        elif question.hidden:
+            answers[question.name] = questions.default_for(question, answers)
+        else:
+            answers[question.name] = _ask_until_valid(questions, question, answers, console)
+    return answers
+
+
+def _ask_until_valid(
+    questions: Questionnaire, question: Question, answers: Answers, console: Console
+) -> object:
+    default = questions.default_for(question, answers)
+    while True:
+        if question.type == "bool":
+            raw: object = Confirm.ask(question.help, default=bool(default), console=console)
+        else:
+            raw = Prompt.ask(
+                question.help,
+                choices=list(question.choices) or None,
+                default=default if default is not None else ...,
+                console=console,
+            )
+        try:
+            value = question.coerce(raw)
+        except InvalidAnswer as error:
+            console.print(f"[red]{error.message}[/red]")
+            continue
+        message = questions.problem(question, {**answers, question.name: value})
+        if message is None:
+            return value
+        console.print(f"[red]{message}[/red]")

@@ -1,0 +1,45 @@
+"""Answers from a YAML spec file, checked against the questions before anything renders.
+
+Errors name the file, the line and the key, so that an editor jumps right there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from fastgen.errors import InvalidAnswer, SpecError
+from fastgen.questions import Answers, Questionnaire
+
+
+def load_spec(path: Path, questions: Questionnaire) -> Answers:
+    """Read a spec file into coerced answers (defaults are not filled in here)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SpecError(f"{path}: cannot read the spec file: {error}") from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(error, "problem", None) or str(error)
+        raise SpecError(f"{where}: not valid YAML: {problem}") from None
+    if root is None:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        raise SpecError(f"{path}:{root.start_mark.line + 1}: the spec must be a mapping of answers")
+
+    answers: Answers = {}
+    for key_node, value_node in root.value:
+        where = f"{path}:{key_node.start_mark.line + 1}: "
+        key = key_node.value
+        try:
+            questions.check_known({key: None}, where)
+            value: Any = yaml.SafeLoader(text).construct_object(value_node, deep=True)
+            answers[key] = questions.questions[key].coerce(value)
+        except InvalidAnswer as error:
+            raise SpecError(where + error.message) from None
+    return answers
