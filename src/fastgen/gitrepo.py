@@ -34,4 +34,11 @@ def init_with_commit(project: Path) -> None:
         if not _configured(key, project):
             identity += ["-c", f"{key}={value}"]
     git("add", "--all")
-    git(*identity, "commit", "--quiet", "--no-verify", "-m", f"Initial commit from fastgen {__version__}")
+    git(
+        *identity,
+        "commit",
+        "--quiet",
+        "--no-verify",
+        "-m",
+        f"Initial commit from fastgen {__version__}",
+    )
