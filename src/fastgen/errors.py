@@ -5,6 +5,8 @@ turns every `UserInputError` into that line on stderr and exit code 2; nothing
 else is caught broadly.
 """
 
+from __future__ import annotations
+
 
 class UserInputError(Exception):
     """The user's input was refused; nothing was written."""
@@ -16,6 +18,14 @@ class UserInputError(Exception):
 
 class InvalidAnswer(UserInputError):
     """An answer (from NAME, --data, a spec file or a prompt) breaks a rule of copier.yml."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+    def at(self, where: str | None) -> InvalidAnswer:
+        """The same refusal, prefixed with where the answer came from (a spec file's line)."""
+        return InvalidAnswer(f"{where}: {self.message}", self.key) if where else self
 
 
 class UnknownQuestion(UserInputError):

@@ -48,8 +48,11 @@ def new_project(
     source = template.snapshot()
     questions = Questionnaire.from_file(source / "copier.yml")
 
-    given = gather_answers(questions, name, spec, data)
-    questions.complete(given)  # refuse bad given answers before asking anything else
+    given, origins = gather_answers(questions, name, spec, data)
+    try:
+        questions.complete(given)  # refuse bad given answers before asking anything else
+    except InvalidAnswer as error:
+        raise error.at(origins.get(error.key or "")) from None
     if prompter is not None:
         given = prompter(questions, given)
     answers = questions.complete(given)
@@ -81,9 +84,9 @@ def new_project(
 
 def gather_answers(
     questions: Questionnaire, name: str, spec: Path | None, data: Iterable[str]
-) -> Answers:
-    """Merge answers by precedence: spec file < --data < NAME."""
-    given: Answers = load_spec(spec, questions) if spec else {}
+) -> tuple[Answers, dict[str, str]]:
+    """Merge answers by precedence (spec file < --data < NAME), with where each came from."""
+    given, origins = load_spec(spec, questions) if spec else ({}, {})
     for pair in data:
         key, sep, value = pair.partition("=")
         if not sep:
@@ -91,8 +94,10 @@ def gather_answers(
         key = key.strip()
         questions.check_known({key: value}, "--data: ")
         given[key] = questions.questions[key].coerce(value)
+        origins.pop(key, None)
     given["project_name"] = name
-    return given
+    origins.pop("project_name", None)
+    return given, origins
 
 
 def check_target(target: Path, force: bool) -> None:

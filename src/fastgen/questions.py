@@ -43,13 +43,13 @@ class Question:
                 return value
             if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
                 return value.strip().lower() in _TRUE
-            raise InvalidAnswer(f"{self.name}: expected true or false, got {value!r}")
+            raise InvalidAnswer(f"{self.name}: expected true or false, got {value!r}", self.name)
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise InvalidAnswer(f"{self.name}: expected text, got {_describe(value)}")
+            raise InvalidAnswer(f"{self.name}: expected text, got {_describe(value)}", self.name)
         text = str(value)
         if self.choices and text not in self.choices:
             options = ", ".join(self.choices)
-            raise InvalidAnswer(f"{self.name}: {text!r} is not one of: {options}")
+            raise InvalidAnswer(f"{self.name}: {text!r} is not one of: {options}", self.name)
         return text
 
 
@@ -127,7 +127,7 @@ class Questionnaire:
             if question.name in given or not question.hidden:
                 message = self.problem(question, answers)
                 if message:
-                    raise InvalidAnswer(message)
+                    raise InvalidAnswer(message, question.name)
         return answers
 
     def json_schema(self) -> dict[str, Any]:

@@ -14,8 +14,12 @@ from fastgen.errors import InvalidAnswer, SpecError
 from fastgen.questions import Answers, Questionnaire
 
 
-def load_spec(path: Path, questions: Questionnaire) -> Answers:
-    """Read a spec file into coerced answers (defaults are not filled in here)."""
+def load_spec(path: Path, questions: Questionnaire) -> tuple[Answers, dict[str, str]]:
+    """Read a spec file into coerced answers and, for each key, its `file:line`.
+
+    Defaults are not filled in here; the line lets later checks say where an
+    answer that breaks a rule was written.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -28,18 +32,19 @@ def load_spec(path: Path, questions: Questionnaire) -> Answers:
         problem = getattr(error, "problem", None) or str(error)
         raise SpecError(f"{where}: not valid YAML: {problem}") from None
     if root is None:
-        return {}
+        return {}, {}
     if not isinstance(root, yaml.MappingNode):
         raise SpecError(f"{path}:{root.start_mark.line + 1}: the spec must be a mapping of answers")
 
     answers: Answers = {}
+    lines: dict[str, str] = {}
     for key_node, value_node in root.value:
-        where = f"{path}:{key_node.start_mark.line + 1}: "
         key = key_node.value
+        lines[key] = f"{path}:{key_node.start_mark.line + 1}"
+        questions.check_known({key: None}, f"{lines[key]}: ")
+        value: Any = yaml.SafeLoader(text).construct_object(value_node, deep=True)
         try:
-            questions.check_known({key: None}, where)
-            value: Any = yaml.SafeLoader(text).construct_object(value_node, deep=True)
             answers[key] = questions.questions[key].coerce(value)
         except InvalidAnswer as error:
-            raise SpecError(where + error.message) from None
-    return answers
+            raise error.at(lines[key]) from None
+    return answers, lines

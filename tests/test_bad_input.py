@@ -1,0 +1,128 @@
+"""Refused input: exit code 2, one clear line on stderr, nothing written or lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import everything_under, fastgen
+
+
+def assert_refused(run, *words: str) -> None:
+    assert run.exit_code == 2, run.stdout + run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    assert lines[0].startswith("error: ")
+    for word in words:
+        assert word in lines[0], lines[0]
+    assert "Traceback" not in run.stderr + run.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("", "must not be empty"),
+        ("1shop", "must not start with a digit"),
+        ("class", "Python keyword"),
+        ("import", "Python keyword"),
+        ("shop/sub", "'/'"),
+        ("..", "'..'"),
+        ("../escape", "'..'"),
+        ("/tmp/absolute", "'/'"),
+        ("shop$", "letters, digits"),
+        ("app", "clashes"),
+        ("fastapi", "clashes"),
+    ],
+)
+def test_bad_names_are_refused_and_nothing_is_written(tmp_path: Path, name: str, why: str) -> None:
+    run = fastgen("new", name, "--defaults", "-o", str(tmp_path))
+
+    assert_refused(run, "project_name", why)
+    assert everything_under(tmp_path) == []
+
+
+def test_bad_slug_from_data_is_refused(tmp_path: Path) -> None:
+    run = fastgen("new", "Shop", "--defaults", "--data", "project_slug=../up", "-o", str(tmp_path))
+
+    assert_refused(run, "project_slug")
+    assert everything_under(tmp_path) == []
+
+
+def test_non_empty_target_without_force_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    project = tmp_path / "shop"
+    project.mkdir()
+    (project / "main.py").write_text("print('mine')\n")
+
+    run = fastgen("new", "Shop", "--defaults", "-o", str(tmp_path))
+
+    assert_refused(run, str(project), "--force")
+    assert everything_under(tmp_path) == ["shop", "shop/main.py"]
+    assert (project / "main.py").read_text() == "print('mine')\n"
+
+
+def test_target_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "shop").write_text("a file")
+
+    run = fastgen("new", "Shop", "--defaults", "-o", str(tmp_path))
+
+    assert_refused(run, "not a folder")
+    assert (tmp_path / "shop").read_text() == "a file"
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ("description: ok\ncolour: blue\n", ["spec.yaml:2", "unknown key", "colour"]),
+        ("redis: maybe\n", ["spec.yaml:1", "redis", "true or false"]),
+        ("admin: true\ndescription: [a, b]\n", ["spec.yaml:2", "description", "a list"]),
+        ("database: mysql\n", ["spec.yaml:1", "database", "'mysql'", "sqlite, postgresql"]),
+        ("python_version: '2.7'\n", ["spec.yaml:1", "python_version", "3.12"]),
+        ("description: ok\nredis: [unclosed\n", ["spec.yaml:", "not valid YAML"]),
+        ("- a\n- b\n", ["spec.yaml:1", "mapping"]),
+        ("template_version: 9.9.9\n", ["spec.yaml:1", "unknown key", "template_version"]),
+        ("description: \"two\\nlines\"\n", ["spec.yaml:1", "description", "one line"]),
+    ],
+)  # fmt: skip
+def test_bad_spec_is_refused_naming_the_key_and_line(
+    tmp_path: Path, spec: str, words: list[str]
+) -> None:
+    spec_file = tmp_path / "spec.yaml"
+    spec_file.write_text(spec)
+    out = tmp_path / "out"
+
+    run = fastgen("new", "Shop", "--spec", str(spec_file), "-o", str(out))
+
+    assert_refused(run, *words)
+    assert not out.exists()
+
+
+def test_missing_spec_file_is_refused(tmp_path: Path) -> None:
+    run = fastgen("new", "Shop", "--spec", str(tmp_path / "nope.yaml"), "-o", str(tmp_path))
+
+    assert run.exit_code == 2
+    assert "nope.yaml" in run.stderr
+    assert everything_under(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("pair", "words"),
+    [
+        ("redis", ["--data", "KEY=VALUE"]),
+        ("colour=blue", ["--data", "unknown key", "colour"]),
+        ("database=oracle", ["database", "oracle"]),
+        ("csrf=perhaps", ["csrf", "true or false"]),
+    ],
+)
+def test_bad_data_is_refused(tmp_path: Path, pair: str, words: list[str]) -> None:
+    run = fastgen("new", "Shop", "--defaults", "--data", pair, "-o", str(tmp_path))
+
+    assert_refused(run, *words)
+    assert everything_under(tmp_path) == []
+
+
+def test_unknown_option_is_a_usage_error(tmp_path: Path) -> None:
+    run = fastgen("new", "Shop", "--frobnicate", "-o", str(tmp_path))
+
+    assert run.exit_code == 2
+    assert everything_under(tmp_path) == []

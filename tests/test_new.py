@@ -1,0 +1,222 @@
+"""`fastgen new`: what lands on disk for good answers."""
+
+from __future__ import annotations
+
+import subprocess
+import tomllib
+from pathlib import Path
+
+import yaml
+
+from conftest import REPO, everything_under, fastgen, tree_bytes
+
+# The design document's directory tree (backend-architecture.md), as rendered.
+# Its `requirements.txt` is superseded by pyproject.toml, which holds the
+# dependencies once for pip, the Dockerfile and the CI workflow alike.
+DESIGN_TREE = [
+    "app/api/v1/users/__init__.py",
+    "app/api/v1/users/profile.py",
+    "app/api/v1/users/management.py",
+    "app/api/v1/users/statistics.py",
+    "app/api/v1/users/export.py",
+    "app/api/v1/auth.py",
+    "app/api/v1/items.py",
+    "app/api/v1/admin.py",
+    "app/api/health.py",
+    "app/core/config.py",
+    "app/core/dependencies.py",
+    "app/core/exceptions.py",
+    "app/middleware/rate_limiter.py",
+    "app/middleware/csrf_protection.py",
+    "app/middleware/security_headers.py",
+    "app/middleware/error_handler.py",
+    "app/services/base_service.py",
+    "app/services/user_service.py",
+    "app/services/item_service.py",
+    "app/services/admin_service.py",
+    "app/repositories/base_repository.py",
+    "app/repositories/user_repository.py",
+    "app/models/user.py",
+    "app/models/item.py",
+    "app/schemas/user.py",
+    "app/schemas/item.py",
+    "app/main.py",
+    "alembic/env.py",
+    "alembic.ini",
+    "tests/conftest.py",
+    "pyproject.toml",
+    "README.md",
+]
+
+
+def answers_of(project: Path) -> dict[str, object]:
+    return yaml.safe_load((project / ".copier-answers.yml").read_text())
+
+
+def test_default_project_has_every_path_of_the_design(tmp_path: Path) -> None:
+    run = fastgen("new", "Shop", "--defaults", "--no-git", "--output-dir", str(tmp_path))
+
+    assert run.exit_code == 0, run.stderr
+    project = tmp_path / "shop"
+    missing = [path for path in DESIGN_TREE if not (project / path).is_file()]
+    assert missing == []
+    assert list((project / "alembic" / "versions").glob("*.py")), "no initial migration"
+
+
+def test_answers_file_records_answers_and_template_version(tmp_path: Path) -> None:
+    fastgen("new", "Shop", "--defaults", "--no-git", "-o", str(tmp_path))
+
+    answers = answers_of(tmp_path / "shop")
+    copier_yml = yaml.safe_load((REPO / "copier.yml").read_text())
+    assert answers["_template_version"] == copier_yml["template_version"]["default"]
+    assert answers["project_name"] == "Shop"
+    assert answers["project_slug"] == "shop"
+    assert answers["database"] == "sqlite"
+    assert answers["redis"] is False
+
+
+def test_template_version_is_the_package_version() -> None:
+    import fastgen
+
+    copier_yml = yaml.safe_load((REPO / "copier.yml").read_text())
+    assert copier_yml["template_version"]["default"] == fastgen.__version__
+
+
+def test_slug_names_the_folder(tmp_path: Path) -> None:
+    run = fastgen("new", "My Big_Shop", "--defaults", "--no-git", "-o", str(tmp_path))
+
+    assert run.exit_code == 0, run.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["my-big-shop"]
+    pyproject = tomllib.loads((tmp_path / "my-big-shop" / "pyproject.toml").read_text())
+    assert pyproject["project"]["name"] == "my-big-shop"
+
+
+def test_dry_run_writes_nothing_and_lists_the_files(tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("mine")
+    before = everything_under(tmp_path)
+
+    run = fastgen("new", "Shop", "--defaults", "--dry-run", "-o", str(tmp_path))
+
+    assert run.exit_code == 0, run.stderr
+    assert everything_under(tmp_path) == before
+    assert "main.py" in run.stdout and "pyproject.toml" in run.stdout
+    assert "Would write" in run.stdout
+
+
+def test_dry_run_into_a_missing_output_dir_creates_nothing(tmp_path: Path) -> None:
+    run = fastgen("new", "Shop", "--defaults", "--dry-run", "-o", str(tmp_path / "new" / "dir"))
+
+    assert run.exit_code == 0, run.stderr
+    assert everything_under(tmp_path) == []
+
+
+def test_same_answers_give_byte_identical_files_but_the_secret(tmp_path: Path) -> None:
+    for out in ("a", "b"):
+        run = fastgen("new", "Shop", "--defaults", "--no-git", "-o", str(tmp_path / out))
+        assert run.exit_code == 0, run.stderr
+
+    first, second = tmp_path / "a" / "shop", tmp_path / "b" / "shop"
+    assert tree_bytes(first, skip=(".env",)) == tree_bytes(second, skip=(".env",))
+    assert (first / ".env").read_bytes() != (second / ".env").read_bytes()
+
+
+def test_env_holds_a_fresh_secret_that_git_ignores(tmp_path: Path) -> None:
+    fastgen("new", "Shop", "--defaults", "-o", str(tmp_path))
+    project = tmp_path / "shop"
+
+    env = dict(
+        line.split("=", 1) for line in (project / ".env").read_text().splitlines() if "=" in line
+    )
+    assert len(env["SECRET_KEY"]) >= 43  # 32 random bytes or more, url-safe base64
+    example = (project / ".env.example").read_text()
+    assert env["SECRET_KEY"] not in example
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=project, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert ".env" not in tracked and ".env.example" in tracked
+
+
+def test_project_is_a_git_repository_with_one_commit_and_a_clean_tree(tmp_path: Path) -> None:
+    fastgen("new", "Shop", "--defaults", "-o", str(tmp_path))
+    project = tmp_path / "shop"
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=project, capture_output=True, text=True, check=True
+        ).stdout
+
+    assert git("rev-list", "--count", "HEAD").strip() == "1"
+    assert git("status", "--porcelain") == ""
+
+
+def test_no_git_makes_no_repository(tmp_path: Path) -> None:
+    fastgen("new", "Shop", "--defaults", "--no-git", "-o", str(tmp_path))
+
+    assert not (tmp_path / "shop" / ".git").exists()
+
+
+def test_spec_and_data_answers_land_in_the_project(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "description: Orders and invoices\n"
+        "author: Ada Lovelace <ada@example.com>\n"
+        "database: postgresql\n"
+        "python_version: '3.13'\n"
+        "docker: false\n"
+    )
+
+    run = fastgen(
+        "new", "Shop", "--spec", str(spec), "--data", "docker=true", "--data", "ci=none",
+        "--no-git", "-o", str(tmp_path / "out"),
+    )  # fmt: skip
+
+    assert run.exit_code == 0, run.stderr
+    project = tmp_path / "out" / "shop"
+    answers = answers_of(project)
+    assert answers["description"] == "Orders and invoices"
+    assert answers["database"] == "postgresql"
+    assert answers["python_version"] == "3.13"
+    assert answers["docker"] is True  # --data beats the spec
+    assert answers["ci"] == "none"
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["description"] == "Orders and invoices"
+    assert pyproject["project"]["requires-python"].endswith("3.13")
+    assert any("asyncpg" in dep for dep in pyproject["project"]["dependencies"])
+    assert (project / "Dockerfile").is_file()
+    assert not (project / ".github").exists()
+
+
+def test_force_replaces_template_files_and_keeps_the_rest(tmp_path: Path) -> None:
+    project = tmp_path / "shop"
+    project.mkdir()
+    (project / "notes.txt").write_text("my notes")
+    (project / "README.md").write_text("old readme")
+    (project / ".env").write_text("SECRET_KEY=keep-me\n")
+
+    run = fastgen("new", "Shop", "--defaults", "--force", "-o", str(tmp_path))
+
+    assert run.exit_code == 0, run.stderr
+    assert (project / "notes.txt").read_text() == "my notes"
+    assert (project / "README.md").read_text() != "old readme"
+    assert (project / ".env").read_text() == "SECRET_KEY=keep-me\n"
+    assert (project / "app" / "main.py").is_file()
+    assert not (project / ".git").exists(), "never commits files fastgen did not make"
+    assert [p.name for p in tmp_path.iterdir()] == ["shop"], "staging folder left behind"
+
+
+def test_quiet_prints_nothing(tmp_path: Path) -> None:
+    run = fastgen("new", "Shop", "--defaults", "--no-git", "--quiet", "-o", str(tmp_path))
+
+    assert run.exit_code == 0
+    assert run.stdout == "" and run.stderr == ""
+    assert (tmp_path / "shop" / "app" / "main.py").is_file()
+
+
+def test_report_names_the_variant_and_the_next_commands(tmp_path: Path) -> None:
+    run = fastgen("new", "Shop", "--defaults", "--no-git", "-o", str(tmp_path))
+
+    assert "sqlite" in run.stdout
+    for command in ('pip install -e ".[dev]"', "alembic upgrade head", "uvicorn app.main:app"):
+        assert command in run.stdout
+    written = int(run.stdout.split("Wrote ")[1].split(" files")[0])
+    assert written == len([p for p in (tmp_path / "shop").rglob("*") if p.is_file()])
