@@ -1,0 +1,63 @@
+"""The variant matrix: which answers each case gives to copier.yml.
+
+Three fixed cases (the defaults, everything on, the minimum) and a pairwise
+covering set over every switch: for any two switches, every combination of
+their values appears in at least one pairwise case. test_matrix.py proves
+that coverage, so a switch added to copier.yml without a place here fails.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from typing import Any
+
+from .support import ALL_ON, MINIMUM
+
+# The questions that change what is generated, with every value they take.
+# Text answers (name, description, author) are checked elsewhere.
+SWITCHES: dict[str, list[Any]] = {
+    "python_version": ["3.11", "3.12", "3.13"],
+    "database": ["sqlite", "postgresql"],
+    "redis": [False, True],
+    "rate_limit": [False, True],
+    "csrf": [False, True],
+    "admin": [False, True],
+    "example_items": [False, True],
+    "docker": [False, True],
+    "ci": ["github", "none"],
+}
+
+_ON, _OFF = True, False
+# python, database, redis, rate_limit, csrf, admin, example_items, docker, ci
+_PAIRWISE_ROWS = [
+    ("3.11", "postgresql", _ON, _OFF, _ON, _OFF, _ON, _ON, "github"),
+    ("3.11", "sqlite", _OFF, _ON, _OFF, _ON, _OFF, _OFF, "none"),
+    ("3.12", "sqlite", _OFF, _ON, _ON, _ON, _ON, _ON, "github"),
+    ("3.12", "postgresql", _ON, _ON, _ON, _OFF, _OFF, _OFF, "none"),
+    ("3.12", "sqlite", _ON, _OFF, _OFF, _ON, _ON, _ON, "none"),
+    ("3.13", "postgresql", _OFF, _OFF, _ON, _ON, _ON, _OFF, "none"),
+    ("3.13", "sqlite", _ON, _ON, _OFF, _OFF, _OFF, _ON, "github"),
+    ("3.13", "postgresql", _OFF, _OFF, _OFF, _OFF, _OFF, _OFF, "github"),
+]
+PAIRWISE: list[dict[str, Any]] = [dict(zip(SWITCHES, row, strict=True)) for row in _PAIRWISE_ROWS]
+
+# case id -> answers (project_name is added per case)
+CASES: dict[str, dict[str, Any]] = {
+    "defaults": {},
+    "all-on": {"python_version": "3.13", **ALL_ON},
+    "minimum": {"python_version": "3.11", **MINIMUM},
+    **{f"pairwise-{i}": answers for i, answers in enumerate(PAIRWISE, start=1)},
+}
+
+
+def uncovered_pairs(rows: list[Mapping[str, Any]]) -> set[tuple[str, Any, str, Any]]:
+    """Value pairs of two switches that no row shows together."""
+    wanted = {
+        (a, x, b, y)
+        for a, b in itertools.combinations(SWITCHES, 2)
+        for x in SWITCHES[a]
+        for y in SWITCHES[b]
+    }
+    seen = {(a, row[a], b, row[b]) for row in rows for a, b in itertools.combinations(SWITCHES, 2)}
+    return wanted - seen

@@ -1,0 +1,60 @@
+"""Fixtures for the variant matrix (see support.py for how projects are run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .support import ALL_ON, MINIMUM, SharedVenv, ensure_shared_venv, render, requirements
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "variants: generates whole projects and runs their own lint, type check, "
+        "migrations and tests (minutes; select with -m variants)",
+    )
+
+
+@pytest.fixture(scope="session")
+def shared_venv(copie_session: Any) -> SharedVenv:
+    """A cached venv with every dependency of every variant, dev tools included.
+
+    The union of the all-on and the minimum variant's runtime, dev and build
+    requirements; each case checks that its own are satisfied by it.
+    """
+    wanted: set[str] = {"packaging"}
+    for answers in (ALL_ON, MINIMUM):
+        project = render(copie_session, {"project_name": "venv probe", **answers})
+        for group in requirements(project):
+            wanted.update(group)
+    return ensure_shared_venv(sorted(wanted))
+
+
+@pytest.fixture(scope="session")
+def mypy_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One mypy cache per pytest process (per xdist worker), reused by its cases.
+
+    mypy checks each cached module against its source's hash, so a cache
+    shared by projects that all call their package `app` is re-checked where
+    they differ and reused for the third-party packages, which cost the most.
+    """
+    return tmp_path_factory.mktemp("mypy-cache")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How long each variant case and each of its steps took (also under xdist)."""
+    rows = []
+    for outcome in ("passed", "failed"):
+        for report in terminalreporter.stats.get(outcome, []):
+            steps = dict(getattr(report, "user_properties", ())).get("variant_steps")
+            if report.when == "call" and steps is not None:
+                rows.append((report.nodeid.rpartition("::")[2], outcome, report.duration, steps))
+    if not rows:
+        return
+    terminalreporter.section("variant matrix timings")
+    for name, outcome, duration, steps in sorted(rows):
+        detail = ", ".join(f"{step} {seconds:.1f}s" for step, seconds in steps)
+        terminalreporter.write_line(f"{name:<34} {outcome:<6} {duration:6.1f}s  {detail}")

@@ -1,0 +1,303 @@
+"""Helpers for the variant matrix: render a project, then run its own tools.
+
+One virtual environment, created once and cached, holds the union of every
+variant's dependencies. The generated projects are never installed into it:
+they all provide the same top-level package `app`, so each tool runs with the
+project as its working directory and on PYTHONPATH, and no project can shadow
+another one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+import venv
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+
+# Answers that switch every optional part on, and every one off. The shared
+# virtual environment is the union of these two variants' dependencies (each
+# case then proves that its own requirements are satisfied by it).
+ALL_ON: dict[str, Any] = {
+    "database": "postgresql",
+    "redis": True,
+    "rate_limit": True,
+    "csrf": True,
+    "admin": True,
+    "example_items": True,
+    "docker": True,
+    "ci": "github",
+}
+MINIMUM: dict[str, Any] = {
+    "database": "sqlite",
+    "redis": False,
+    "rate_limit": False,
+    "csrf": False,
+    "admin": False,
+    "example_items": False,
+    "docker": False,
+    "ci": "none",
+}
+
+POSTGRES_HOST = os.environ.get("FASTGEN_TEST_POSTGRES_HOST", "127.0.0.1")
+POSTGRES_PORT = int(os.environ.get("FASTGEN_TEST_POSTGRES_PORT", "5432"))
+POSTGRES_USER = os.environ.get("FASTGEN_TEST_POSTGRES_USER", "postgres")
+POSTGRES_PASSWORD = os.environ.get("FASTGEN_TEST_POSTGRES_PASSWORD", "")
+REDIS_HOST = os.environ.get("FASTGEN_TEST_REDIS_HOST", "127.0.0.1")
+REDIS_PORT = int(os.environ.get("FASTGEN_TEST_REDIS_PORT", "6379"))
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def render(copie: Any, answers: Mapping[str, Any]) -> Path:
+    """Generate a project from the working tree of this repository."""
+    result = copie.copy(extra_answers=dict(answers), template_dir=REPO)
+    assert result.exit_code == 0, f"copier failed for {dict(answers)}: {result.exception!r}"
+    assert result.project_dir is not None
+    return Path(result.project_dir)
+
+
+def copier_questions() -> dict[str, Any]:
+    """copier.yml as data: question name -> its settings."""
+    data = yaml.safe_load((REPO / "copier.yml").read_text())
+    return {name: spec for name, spec in data.items() if not name.startswith("_")}
+
+
+def requirements(project: Path) -> tuple[list[str], list[str], list[str]]:
+    """The project's runtime, dev-extra and build-system requirements."""
+    data = tomllib.loads((project / "pyproject.toml").read_text())
+    runtime = list(data.get("project", {}).get("dependencies", []))
+    dev = list(data.get("project", {}).get("optional-dependencies", {}).get("dev", []))
+    build = list(data.get("build-system", {}).get("requires", []))
+    return runtime, dev, build
+
+
+# ---------------------------------------------------------- shared venv
+
+
+@dataclass(frozen=True)
+class SharedVenv:
+    path: Path
+
+    @property
+    def bin(self) -> Path:
+        return self.path / "bin"
+
+    @property
+    def python(self) -> Path:
+        return self.bin / "python"
+
+
+def _cache_root() -> Path:
+    explicit = os.environ.get("FASTGEN_TEST_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "fastgen-tests"
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Serialise the venv build between pytest-xdist workers."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def ensure_shared_venv(reqs: list[str]) -> SharedVenv:
+    """The cached venv holding exactly `reqs`; built on first use.
+
+    Keyed by a hash of the requirement list and of this interpreter, so a
+    change to any generated pyproject.toml's dependencies builds a new one.
+    """
+    reqs = sorted(set(reqs))
+    key = hashlib.sha256(json.dumps([sys.version, reqs]).encode()).hexdigest()[:16]
+    root = _cache_root()
+    target = root / f"venv-{key}"
+    done = target / ".complete"
+    with _file_lock(root / f"venv-{key}.lock"):
+        if not done.exists():
+            shutil.rmtree(target, ignore_errors=True)
+            _install_in_place(target, reqs)
+            done.write_text("\n".join(reqs) + "\n")
+    return SharedVenv(target)
+
+
+def _install_in_place(target: Path, reqs: list[str]) -> None:
+    venv.EnvBuilder(with_pip=True, symlinks=True).create(target)
+    cmd = [
+        str(target / "bin" / "python"),
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--quiet",
+        *reqs,
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        shutil.rmtree(target, ignore_errors=True)
+        pytest.fail(
+            f"building the shared venv failed:\n$ {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}"
+        )
+
+
+# -------------------------------------------------------------- services
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Fail in CI, skip elsewhere, when a service the variant needs is down."""
+    if _reachable(host, port):
+        return
+    message = f"{name} is not reachable on {host}:{port}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: variants needing it must not skip)")
+    pytest.skip(f"{message}; start it to run this variant")
+
+
+def redis_command(db: int, *args: str) -> bytes:
+    """Send one command to Redis after SELECT db; return the raw reply."""
+
+    def encode(parts: tuple[str, ...]) -> bytes:
+        out = f"*{len(parts)}\r\n".encode()
+        for part in parts:
+            raw = part.encode()
+            out += b"$" + str(len(raw)).encode() + b"\r\n" + raw + b"\r\n"
+        return out
+
+    with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=5) as sock:
+        sock.sendall(encode(("SELECT", str(db))) + encode(args))
+        reply = b""
+        while reply.count(b"\r\n") < 2:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+    return reply
+
+
+def fresh_postgres_database(shared: SharedVenv, name: str) -> str:
+    """Drop and create database `name`; return its SQLAlchemy URL."""
+    auth = POSTGRES_USER + (f":{POSTGRES_PASSWORD}" if POSTGRES_PASSWORD else "")
+    script = (
+        "import asyncio, sys, asyncpg\n"
+        "async def main(dsn, name):\n"
+        "    conn = await asyncpg.connect(dsn)\n"
+        "    try:\n"
+        "        await conn.execute(f'DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)')\n"
+        "        await conn.execute(f'CREATE DATABASE \"{name}\"')\n"
+        "    finally:\n"
+        "        await conn.close()\n"
+        "asyncio.run(main(sys.argv[1], sys.argv[2]))\n"
+    )
+    dsn = f"postgresql://{auth}@{POSTGRES_HOST}:{POSTGRES_PORT}/postgres"
+    proc = subprocess.run(
+        [str(shared.python), "-c", script, dsn, name], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, f"could not create database {name}:\n{proc.stderr}"
+    return f"postgresql+asyncpg://{auth}@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}"
+
+
+# ------------------------------------------------------------ running tools
+
+
+@dataclass
+class ProjectRunner:
+    """Runs commands inside one generated project with the shared venv."""
+
+    project: Path
+    shared: SharedVenv
+    env: dict[str, str]
+    # (step name, seconds) for the timing summary
+    steps: list[tuple[str, float]] = field(default_factory=list)
+
+    def run(self, name: str, *argv: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        started = time.monotonic()
+        proc = subprocess.run(
+            list(argv),
+            cwd=self.project,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        self.steps.append((name, round(time.monotonic() - started, 1)))
+        return proc
+
+    def check(
+        self, name: str, *argv: str, timeout: float = 600
+    ) -> subprocess.CompletedProcess[str]:
+        proc = self.run(name, *argv, timeout=timeout)
+        if proc.returncode != 0:
+            pytest.fail(
+                f"`{name}` exited {proc.returncode} in {self.project}\n"
+                f"$ {' '.join(argv)}\n"
+                f"--- stdout ---\n{_tail(proc.stdout)}\n--- stderr ---\n{_tail(proc.stderr)}",
+                pytrace=False,
+            )
+        return proc
+
+
+def _tail(text: str, lines: int = 150) -> str:
+    kept = text.splitlines()[-lines:]
+    return "\n".join(kept)
+
+
+def project_env(
+    project: Path,
+    shared: SharedVenv,
+    *,
+    mypy_cache: Path,
+    database_url: str | None,
+    redis_url: str | None,
+) -> dict[str, str]:
+    """The environment a project's tools run in: the shared venv, this project first."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        # Nothing of the outer pytest run or of the developer's own settings
+        # may leak into the generated project's tools.
+        if not key.startswith(("PYTEST_", "PYTHON", "VIRTUAL_ENV", "MYPY", "COV_"))
+        and key not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ENVIRONMENT"}
+    }
+    env["VIRTUAL_ENV"] = str(shared.path)
+    env["PATH"] = f"{shared.bin}{os.pathsep}{os.environ.get('PATH', '')}"
+    env["PYTHONPATH"] = str(project)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["MYPY_CACHE_DIR"] = str(mypy_cache)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env
