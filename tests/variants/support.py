@@ -64,6 +64,21 @@ REDIS_PORT = int(os.environ.get("FASTGEN_TEST_REDIS_PORT", "6379"))
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
+# What a generated project's README tells a developer to run, and what its CI
+# workflow runs, in order, after installing with `pip install -e ".[dev]"`.
+# The matrix runs exactly these; test_docker_ci_files.py holds the README and
+# the workflow to them.
+INSTALL_COMMAND = 'pip install -e ".[dev]"'
+CHECK_COMMANDS = [
+    "ruff check .",
+    "ruff format --check .",
+    "mypy",
+    "alembic upgrade head",
+    "alembic check",
+    "alembic downgrade base",
+    "pytest",
+]
+
 
 # ---------------------------------------------------------------- rendering
 
