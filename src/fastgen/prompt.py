@@ -17,11 +17,9 @@ from fastgen.questions import Answers, Question, Questionnaire
 def ask_missing(questions: Questionnaire, given: Answers, console: Console) -> Answers:
     """Ask every visible question that has no answer yet, in copier.yml's order."""
     answers: Answers = {}
-    for question in questions.questions.values():
+    for question in questions.asked:
         if question.name in given:
             answers[question.name] = given[question.name]
-        elif question.hidden:
-            answers[question.name] = questions.default_for(question, answers)
         else:
             answers[question.name] = _ask_until_valid(questions, question, answers, console)
     return answers
