@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import yaml
+
 from conftest import REPO, fastgen, tree_bytes
 
 ANSWERS = ".copier-answers.yml"

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import everything_under, fastgen
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+
+from conftest import everything_under, fastgen
 
 TRICKY = st.text(
     alphabet=st.sampled_from(list("aZ 09'\"\\{}%#$:-[]&*!|>@`,\n\t\r\x00é漢🙂")),
