@@ -6,6 +6,7 @@ import subprocess
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import REPO, everything_under, fastgen, tree_bytes
@@ -220,3 +221,23 @@ def test_report_names_the_variant_and_the_next_commands(tmp_path: Path) -> None:
         assert command in run.stdout
     written = int(run.stdout.split("Wrote ")[1].split(" files")[0])
     assert written == len([p for p in (tmp_path / "shop").rglob("*") if p.is_file()])
+
+
+def test_interrupt_while_rendering_leaves_no_half_made_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastgen import new as new_command
+
+    real_render = new_command.render
+
+    def render_then_interrupt(*args: object) -> None:
+        real_render(*args)  # the staging folder is full when Ctrl-C arrives
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(new_command, "render", render_then_interrupt)
+
+    run = fastgen("new", "Shop", "--defaults", "-o", str(tmp_path))
+
+    assert run.exit_code == 130
+    assert "nothing was written" in run.stderr
+    assert everything_under(tmp_path) == []
