@@ -231,7 +231,7 @@ def _stand_in(bin_dir: Path, name: str, exit_code: int) -> None:
     """A program that records its argv (one word a line, then END) and exits."""
     script = bin_dir / name
     script.write_text(
-        f"#!/bin/sh\nprintf '%s\\n' {name} \"$@\" END >> \"$CALLS\"\nexit {exit_code}\n"
+        f'#!/bin/sh\nprintf \'%s\\n\' {name} "$@" END >> "$CALLS"\nexit {exit_code}\n'
     )
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
 
