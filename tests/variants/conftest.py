@@ -25,7 +25,7 @@ def shared_venv(copie_session: Any) -> SharedVenv:
     The union of the all-on and the minimum variant's runtime, dev and build
     requirements; each case checks that its own are satisfied by it.
     """
-    wanted: set[str] = {"packaging"}
+    wanted: set[str] = set()
     for answers in (ALL_ON, MINIMUM):
         project = render(copie_session, {"project_name": "venv probe", **answers})
         for group in requirements(project):
