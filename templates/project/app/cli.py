@@ -1,0 +1,88 @@
+"""Command line: `python -m app.cli create-admin --email E --username U`."""
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from app.core.config import Settings, get_settings
+from app.core.exceptions import AppException
+from app.core.resources import Resources
+from app.repositories.token_repository import RefreshTokenRepository
+from app.repositories.user_repository import UserRepository
+from app.schemas.user import UserAdminCreate, UserUpdate
+from app.services.user_service import UserService
+
+
+async def create_admin(
+    settings: Settings, email: str, username: str, password: str
+) -> str:
+    """Create an admin, or promote the existing user with this email."""
+    resources = Resources.from_settings(settings)
+    try:
+        async with resources.sessions() as session:
+            users = UserService(
+                UserRepository(
+                    session, resources.user_cache, settings.user_cache_ttl_seconds
+                ),
+                RefreshTokenRepository(session),
+                resources.hasher,
+            )
+            existing = await users.repository.get_by_email(email.lower())
+            if existing is not None:
+                await users.update(existing, UserUpdate(is_admin=True))
+                return f"Promoted {existing.email} to admin"
+            data = UserAdminCreate(
+                email=email, username=username, password=password, is_admin=True
+            )
+            user = await users.create(data)
+            return f"Created admin {user.email}"
+    finally:
+        await resources.close()
+
+
+def _read_password() -> str:
+    # Never an argument: it would stay in the shell history and the process list.
+    if password := os.environ.get("ADMIN_PASSWORD"):
+        return password
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat password: ") != password:
+        raise SystemExit("Passwords do not match")
+    return password
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.cli")
+    commands = parser.add_subparsers(dest="command", required=True)
+    create = commands.add_parser(
+        "create-admin",
+        help="create an admin, or promote the user with this email",
+        description="The password is read from ADMIN_PASSWORD, else prompted for.",
+    )
+    create.add_argument("--email", required=True)
+    create.add_argument("--username", required=True)
+    args = parser.parse_args(argv)
+
+    password = _read_password()
+    try:
+        message = asyncio.run(
+            create_admin(get_settings(), args.email, args.username, password)
+        )
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"])
+            print(f"{field}: {error['msg']}", file=sys.stderr)
+        return 2
+    except AppException as exc:
+        print(exc.detail, file=sys.stderr)
+        return 2
+    print(message)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Every error, whatever raised it, answers with the same envelope."""
+
+import logging
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.exceptions import AppException, error_response
+from app.middleware.security_headers import security_headers
+
+logger = logging.getLogger(__name__)
+security_log = logging.getLogger("app.security")
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+def register_exception_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppException)
+    async def handle_app_exception(request: Request, exc: AppException) -> JSONResponse:
+        if exc.status_code in {401, 403}:
+            security_log.warning(
+                "%s %s on %s %s client=%s user=%s",
+                exc.status_code,
+                exc.error_code,
+                request.method,
+                request.url.path,
+                _client(request),
+                getattr(request.state, "user_id", "-"),
+            )
+        return error_response(
+            exc.status_code, exc.error_code, exc.detail, request.url.path, exc.headers
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def handle_http_exception(
+        request: Request, exc: StarletteHTTPException
+    ) -> JSONResponse:
+        code = HTTPStatus(exc.status_code).phrase.upper().replace(" ", "_")
+        return error_response(
+            exc.status_code, code, exc.detail, request.url.path, exc.headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def handle_validation_error(
+        request: Request, exc: RequestValidationError
+    ) -> JSONResponse:
+        # Only where and what: the rejected input may be a password.
+        errors = [
+            {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
+            for error in exc.errors()
+        ]
+        return error_response(422, "VALIDATION_ERROR", errors, request.url.path)
+
+    @app.exception_handler(Exception)
+    async def handle_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette runs this handler outside every user middleware, so the
+        # headers they would add are added here.
+        logger.exception("Unhandled error on %s %s", request.method, request.url.path)
+        headers = security_headers(request.url.path)
+        headers["X-Request-ID"] = getattr(request.state, "request_id", "-")
+        return error_response(
+            500,
+            "INTERNAL_SERVER_ERROR",
+            "Internal server error",
+            request.url.path,
+            headers,
+        )
