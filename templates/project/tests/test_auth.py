@@ -1,0 +1,340 @@
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy import select
+
+from app.core.resources import Resources
+from app.core.security import hash_refresh_token
+from app.models import RefreshToken
+from tests.conftest import PASSWORD, UserFactory, bearer, login
+
+
+async def test_user_registration_flow(client: httpx.AsyncClient) -> None:
+    # Register
+    response = await client.post(
+        "/api/v1/auth/register",
+        json={
+            "email": "newuser@example.com",
+            "username": "newuser",
+            "password": "NewUser123!",
+        },
+    )
+    assert response.status_code == 201
+
+    # Login
+    response = await client.post(
+        "/api/v1/auth/login",
+        data={"username": "newuser@example.com", "password": "NewUser123!"},
+    )
+    assert response.status_code == 200
+    token = response.json()["access_token"]
+
+    # Access protected route
+    response = await client.get(
+        "/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200
+
+
+async def test_register_returns_the_user_without_any_password(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/api/v1/auth/register",
+        json={"email": "Ann@Example.com", "username": "ann", "password": PASSWORD},
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["email"] == "ann@example.com"
+    assert body["is_admin"] is False
+    assert not {"password", "hashed_password"} & body.keys()
+
+
+async def test_register_ignores_is_admin(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/auth/register",
+        json={
+            "email": "eve@example.com",
+            "username": "eve",
+            "password": PASSWORD,
+            "is_admin": True,
+        },
+    )
+    assert response.json()["is_admin"] is False
+
+
+async def test_register_refuses_a_taken_email_or_username(
+    client: httpx.AsyncClient, user_factory: UserFactory
+) -> None:
+    await user_factory(email="taken@example.com", username="taken")
+    same_email = {
+        "email": "TAKEN@example.com",
+        "username": "other",
+        "password": PASSWORD,
+    }
+    same_name = {
+        "email": "other@example.com",
+        "username": "taken",
+        "password": PASSWORD,
+    }
+
+    first = await client.post("/api/v1/auth/register", json=same_email)
+    second = await client.post("/api/v1/auth/register", json=same_name)
+
+    assert (first.status_code, first.json()["error"]) == (409, "EMAIL_ALREADY_EXISTS")
+    assert (second.status_code, second.json()["error"]) == (
+        409,
+        "USERNAME_ALREADY_EXISTS",
+    )
+
+
+async def test_register_validates_email_username_and_password(
+    client: httpx.AsyncClient,
+) -> None:
+    bad = [
+        {"email": "not-an-email", "username": "valid", "password": PASSWORD},
+        {"email": "a@example.com", "username": "no spaces", "password": PASSWORD},
+        {"email": "a@example.com", "username": "ab", "password": PASSWORD},
+        {"email": "a@example.com", "username": "valid", "password": "7chars!"},
+        {"email": "a@example.com", "username": "valid", "password": "é" * 37},
+    ]
+    for body in bad:
+        response = await client.post("/api/v1/auth/register", json=body)
+        assert response.status_code == 422, body
+        error = response.json()
+        assert error["error"] == "VALIDATION_ERROR"
+        assert isinstance(error["detail"], list)
+        assert PASSWORD not in response.text
+
+
+async def test_register_accepts_a_long_lowercase_passphrase(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/api/v1/auth/register",
+        json={
+            "email": "p@example.com",
+            "username": "phrase",
+            "password": "x" * 72,
+        },
+    )
+    assert response.status_code == 201
+
+
+async def test_login_by_email_or_username_returns_a_token_pair(
+    client: httpx.AsyncClient, user_factory: UserFactory
+) -> None:
+    await user_factory(email="bob@example.com", username="bob")
+
+    by_email = await login(client, "BOB@example.com")
+    by_name = await login(client, "bob")
+
+    assert by_email.status_code == by_name.status_code == 200
+    body = by_email.json()
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] == 15 * 60
+    assert body["refresh_token"] != by_name.json()["refresh_token"]
+    assert by_email.headers["Cache-Control"] == "no-store"
+
+
+async def test_unknown_user_and_wrong_password_get_the_same_answer(
+    client: httpx.AsyncClient, user_factory: UserFactory
+) -> None:
+    await user_factory(username="carol")
+
+    unknown = await login(client, "nobody", PASSWORD)
+    wrong = await login(client, "carol", "wrong password")
+
+    assert unknown.status_code == wrong.status_code == 401
+    assert unknown.json()["error"] == wrong.json()["error"] == "INVALID_CREDENTIALS"
+    assert unknown.json()["detail"] == wrong.json()["detail"]
+    assert unknown.headers["WWW-Authenticate"] == "Bearer"
+
+
+async def test_login_with_a_password_over_72_bytes_is_401_not_500(
+    client: httpx.AsyncClient, user_factory: UserFactory
+) -> None:
+    await user_factory(username="dave")
+
+    response = await login(client, "dave", "a" * 100)
+
+    assert response.status_code == 401
+    assert response.json()["error"] == "INVALID_CREDENTIALS"
+
+
+async def test_inactive_user_with_the_right_password_gets_403(
+    client: httpx.AsyncClient, user_factory: UserFactory
+) -> None:
+    await user_factory(username="frozen", is_active=False)
+
+    response = await login(client, "frozen")
+
+    assert response.status_code == 403
+    assert response.json()["error"] == "USER_INACTIVE"
+
+
+async def test_refresh_returns_a_new_pair_and_spends_the_old_token(
+    client: httpx.AsyncClient, user_factory: UserFactory
+) -> None:
+    await user_factory(username="erin")
+    first = (await login(client, "erin")).json()
+
+    response = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}
+    )
+
+    assert response.status_code == 200
+    second = response.json()
+    assert second["refresh_token"] != first["refresh_token"]
+    me = await client.get(
+        "/api/v1/users/me",
+        headers={"Authorization": f"Bearer {second['access_token']}"},
+    )
+    assert me.status_code == 200
+
+
+async def test_replayed_refresh_token_revokes_the_family_but_not_other_logins(
+    client: httpx.AsyncClient, user_factory: UserFactory
+) -> None:
+    await user_factory(username="frank")
+    stolen = (await login(client, "frank")).json()["refresh_token"]
+    other_login = (await login(client, "frank")).json()["refresh_token"]
+    newest = (
+        await client.post("/api/v1/auth/refresh", json={"refresh_token": stolen})
+    ).json()["refresh_token"]
+
+    replay = await client.post("/api/v1/auth/refresh", json={"refresh_token": stolen})
+    after = await client.post("/api/v1/auth/refresh", json={"refresh_token": newest})
+    other = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": other_login}
+    )
+
+    assert replay.status_code == 401
+    assert after.status_code == 401
+    assert other.status_code == 200
+
+
+async def test_concurrent_refreshes_with_one_token_let_exactly_one_win(
+    client: httpx.AsyncClient, user_factory: UserFactory
+) -> None:
+    await user_factory(username="gina")
+    token = (await login(client, "gina")).json()["refresh_token"]
+
+    responses = await asyncio.gather(
+        *(
+            client.post("/api/v1/auth/refresh", json={"refresh_token": token})
+            for _ in range(2)
+        )
+    )
+
+    assert sorted(r.status_code for r in responses) == [200, 401]
+
+
+async def test_rotation_keeps_the_original_expiry(
+    client: httpx.AsyncClient, user_factory: UserFactory, resources: Resources
+) -> None:
+    await user_factory(username="hank")
+    first = (await login(client, "hank")).json()["refresh_token"]
+    second = (
+        await client.post("/api/v1/auth/refresh", json={"refresh_token": first})
+    ).json()["refresh_token"]
+
+    async with resources.sessions() as session:
+        rows = {
+            row.token_hash: row for row in await session.scalars(select(RefreshToken))
+        }
+    old, new = rows[hash_refresh_token(first)], rows[hash_refresh_token(second)]
+    assert new.expires_at == old.expires_at
+    assert new.family_id == old.family_id
+    assert old.expires_at - datetime.now(UTC) <= timedelta(days=7)
+
+
+async def test_unknown_or_access_token_on_refresh_is_401(
+    client: httpx.AsyncClient, user_factory: UserFactory
+) -> None:
+    await user_factory(username="ivan")
+    pair = (await login(client, "ivan")).json()
+
+    access = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": pair["access_token"]}
+    )
+    unknown = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": "made-up"}
+    )
+
+    assert access.status_code == unknown.status_code == 401
+
+
+async def test_refresh_for_a_deactivated_user_is_401(
+    client: httpx.AsyncClient, user_factory: UserFactory, resources: Resources
+) -> None:
+    user = await user_factory(username="judy")
+    token = (await login(client, "judy")).json()["refresh_token"]
+    async with resources.sessions() as session:
+        stored = await session.get(type(user), user.id)
+        assert stored is not None
+        stored.is_active = False
+        await session.commit()
+    await resources.user_cache.delete(f"user:{user.id}")
+
+    response = await client.post("/api/v1/auth/refresh", json={"refresh_token": token})
+
+    assert response.status_code == 401
+
+
+async def test_logout_revokes_the_access_token_and_the_refresh_family(
+    client: httpx.AsyncClient, user_factory: UserFactory
+) -> None:
+    await user_factory(username="kate")
+    pair = (await login(client, "kate")).json()
+    headers = {"Authorization": f"Bearer {pair['access_token']}"}
+
+    response = await client.post(
+        "/api/v1/auth/logout",
+        json={"refresh_token": pair["refresh_token"]},
+        headers=headers,
+    )
+
+    assert response.status_code == 204
+    me = await client.get("/api/v1/users/me", headers=headers)
+    assert me.status_code == 401
+    assert me.json()["error"] == "TOKEN_REVOKED"
+    refresh = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}
+    )
+    assert refresh.status_code == 401
+
+
+async def test_logout_without_a_body_revokes_only_the_access_token(
+    client: httpx.AsyncClient, user_factory: UserFactory, resources: Resources
+) -> None:
+    user = await user_factory(username="leo")
+    headers = bearer(resources, user)
+
+    assert (
+        await client.post("/api/v1/auth/logout", headers=headers)
+    ).status_code == 204
+    assert (await client.get("/api/v1/users/me", headers=headers)).status_code == 401
+    assert (
+        await client.get("/api/v1/users/me", headers=bearer(resources, user))
+    ).status_code == 200
+
+
+async def test_logout_ignores_another_users_refresh_token(
+    client: httpx.AsyncClient, user_factory: UserFactory, resources: Resources
+) -> None:
+    mallory = await user_factory(username="mallory")
+    await user_factory(username="victim")
+    victims = (await login(client, "victim")).json()["refresh_token"]
+
+    await client.post(
+        "/api/v1/auth/logout",
+        json={"refresh_token": victims},
+        headers=bearer(resources, mallory),
+    )
+
+    refreshed = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": victims}
+    )
+    assert refreshed.status_code == 200
