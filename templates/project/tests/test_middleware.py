@@ -1,0 +1,167 @@
+"""Envelope, headers and request ids on every kind of response."""
+
+import httpx
+import pytest
+
+from app.core.resources import Resources
+from tests.conftest import AppFactory, UserFactory, app_of, bearer
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-XSS-Protection": "0",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+}
+
+
+def assert_envelope(response: httpx.Response, status: int, error: str) -> None:
+    assert response.status_code == status
+    body = response.json()
+    assert set(body) == {"error", "detail", "timestamp", "path"}
+    assert body["error"] == error
+    assert body["path"] == response.request.url.path
+    assert body["timestamp"].endswith("+00:00")
+
+
+def assert_security_headers(response: httpx.Response) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers.get(name) == value, name
+
+
+@pytest.fixture
+async def failing_client(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    async def boom() -> None:
+        raise RuntimeError("secret detail: SELECT password FROM users")
+
+    app_of(client).add_api_route("/boom", boom)
+    return client
+
+
+async def test_an_unknown_route_is_a_404_envelope(client: httpx.AsyncClient) -> None:
+    response = await client.get("/nowhere")
+
+    assert_envelope(response, 404, "NOT_FOUND")
+    assert_security_headers(response)
+
+
+async def test_trace_is_405(client: httpx.AsyncClient) -> None:
+    response = await client.request("TRACE", "/health")
+
+    assert_envelope(response, 405, "METHOD_NOT_ALLOWED")
+
+
+async def test_a_validation_error_lists_the_fields(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/auth/register", json={"email": "x"})
+
+    assert_envelope(response, 422, "VALIDATION_ERROR")
+    fields = {tuple(error["loc"]) for error in response.json()["detail"]}
+    assert ("body", "username") in fields
+    assert_security_headers(response)
+
+
+async def test_an_unhandled_error_is_a_bare_500_with_every_header(
+    failing_client: httpx.AsyncClient,
+) -> None:
+    response = await failing_client.get("/boom", headers={"X-Request-ID": "trace-me"})
+
+    assert_envelope(response, 500, "INTERNAL_SERVER_ERROR")
+    assert response.json()["detail"] == "Internal server error"
+    assert "SELECT" not in response.text
+    assert "Traceback" not in response.text
+    assert_security_headers(response)
+    assert response.headers["X-Request-ID"] == "trace-me"
+
+
+async def test_docs_get_a_csp_that_lets_swagger_load(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/docs")
+
+    assert response.status_code == 200
+    assert "cdn.jsdelivr.net" in response.headers["Content-Security-Policy"]
+    api = await client.get("/openapi.json")
+    assert api.headers["Content-Security-Policy"] == SECURITY_HEADERS["Content-Security-Policy"]
+
+
+async def test_the_request_id_is_echoed_when_sane_and_replaced_otherwise(
+    client: httpx.AsyncClient,
+) -> None:
+    sane = await client.get("/health", headers={"X-Request-ID": "abc-123_x.y"})
+    forged = await client.get("/health", headers={"X-Request-ID": "evil id; rm -rf"})
+    missing = await client.get("/health")
+
+    assert sane.headers["X-Request-ID"] == "abc-123_x.y"
+    assert forged.headers["X-Request-ID"] != "evil id; rm -rf"
+    assert len(missing.headers["X-Request-ID"]) == 32
+    assert missing.headers["X-Request-ID"] != forged.headers["X-Request-ID"]
+
+
+async def test_cors_allows_only_the_configured_origins(
+    make_client: AppFactory,
+) -> None:
+    client = await make_client(cors_origins=["https://app.example.com"])
+    preflight = {"Access-Control-Request-Method": "POST"}
+
+    allowed = await client.options(
+        "/api/v1/auth/login", headers={"Origin": "https://app.example.com", **preflight}
+    )
+    evil = await client.options(
+        "/api/v1/auth/login", headers={"Origin": "https://evil.example", **preflight}
+    )
+    null = await client.get("/health", headers={"Origin": "null"})
+    simple = await client.get("/health", headers={"Origin": "https://evil.example"})
+
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert allowed.headers["Access-Control-Allow-Credentials"] == "true"
+    for response in (evil, null, simple):
+        assert "Access-Control-Allow-Origin" not in response.headers
+
+
+async def test_without_cors_origins_no_cors_headers_are_sent(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/health", headers={"Origin": "https://evil.example"})
+
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+async def test_the_openapi_schema_declares_the_envelope_for_errors(
+    client: httpx.AsyncClient,
+) -> None:
+    schema = (await client.get("/openapi.json")).json()
+
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+    checked = 0
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if int(status) < 400:
+                    continue
+                ref = response["content"]["application/json"]["schema"]["$ref"]
+                assert ref.endswith("/ErrorResponse"), (method, path, status)
+                checked += 1
+    assert checked > 50
+
+
+async def test_a_user_route_declares_401_and_a_body_route_422(
+    client: httpx.AsyncClient,
+) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+
+    assert "401" in paths["/api/v1/users/me"]["get"]["responses"]
+    assert "422" in paths["/api/v1/auth/register"]["post"]["responses"]
+
+
+async def test_auth_answers_are_never_cached(
+    client: httpx.AsyncClient, user_factory: UserFactory, resources: Resources
+) -> None:
+    user = await user_factory()
+
+    me = await client.get("/api/v1/users/me", headers=bearer(resources, user))
+    failed = await client.post(
+        "/api/v1/auth/login", data={"username": "x", "password": "y"}
+    )
+
+    assert me.headers["Cache-Control"] == failed.headers["Cache-Control"] == "no-store"
