@@ -99,7 +99,10 @@ async def test_a_token_signed_with_another_key_is_refused(
 async def test_tokens_outside_their_lifetime_are_refused(
     client: httpx.AsyncClient, user: User, changes: dict[str, Any]
 ) -> None:
-    assert await status_with(client, jwt.encode(claims_for(user, **changes), SECRET_KEY)) == 401
+    assert (
+        await status_with(client, jwt.encode(claims_for(user, **changes), SECRET_KEY))
+        == 401
+    )
 
 
 @pytest.mark.parametrize(
@@ -127,7 +130,10 @@ async def test_a_token_missing_a_required_claim_is_refused(
 async def test_wrong_issuer_audience_type_or_subject_is_refused(
     client: httpx.AsyncClient, user: User, changes: dict[str, Any]
 ) -> None:
-    assert await status_with(client, jwt.encode(claims_for(user, **changes), SECRET_KEY)) == 401
+    assert (
+        await status_with(client, jwt.encode(claims_for(user, **changes), SECRET_KEY))
+        == 401
+    )
 
 
 @pytest.mark.parametrize(
