@@ -267,8 +267,24 @@ def run_container_command(
     return out
 
 
+def uvicorn_options(argv: list[str]) -> dict[str, str | None]:
+    """uvicorn's options: `--name value` pairs, and flags mapped to None."""
+    options: dict[str, str | None] = {}
+    words = iter(argv)
+    for word in words:
+        if word.startswith("--"):
+            name, eq, value = word.partition("=")
+            if eq:
+                options[name] = value
+            elif name in {"--host", "--port", "--workers", "--forwarded-allow-ips"}:
+                options[name] = next(words)
+            else:
+                options[name] = None
+    return options
+
+
 @variant
-def test_container_migrates_then_serves_with_deliberate_proxy_trust(
+def test_container_migrates_then_serves_without_believing_proxy_headers(
     rendered: dict, key: tuple, tmp_path: Path
 ) -> None:
     project = rendered[key]
@@ -277,21 +293,38 @@ def test_container_migrates_then_serves_with_deliberate_proxy_trust(
     assert calls[0] == ["alembic", "upgrade", "head"]
     uvicorn = calls[1]
     assert uvicorn[:2] == ["uvicorn", "app.main:app"]
-    options = dict(zip(uvicorn[2::2], uvicorn[3::2], strict=True))
+    assert (project.root / "app" / "main.py").exists(), "uvicorn serves app.main:app"
+    options = uvicorn_options(uvicorn[2:])
     assert options["--host"] == "0.0.0.0"
     assert options["--port"] == "8000"
-    # Proxy headers are believed from loopback only unless the operator says otherwise.
-    assert options["--forwarded-allow-ips"] == "127.0.0.1"
+    # The app applies TRUSTED_PROXIES itself; uvicorn must not rewrite the
+    # client address first (by default it believes 127.0.0.1).
+    assert "--no-proxy-headers" in options
+    assert "--forwarded-allow-ips" not in options and "--proxy-headers" not in options
     assert options["--workers"] == ("2" if redis else "1")
-    assert (project.root / "app" / "main.py").exists(), "uvicorn serves app.main:app"
 
-    behind_proxy = run_container_command(
-        project, tmp_path, env={"FORWARDED_ALLOW_IPS": "10.0.0.5", "WEB_CONCURRENCY": "4"}
-    )[1]
-    options = dict(zip(behind_proxy[2::2], behind_proxy[3::2], strict=True))
-    assert options["--forwarded-allow-ips"] == "10.0.0.5"
-    # Without Redis the blacklist, limits and cache are per process: one worker, always.
-    assert options["--workers"] == ("4" if redis else "1")
+    scaled = run_container_command(project, tmp_path, env={"WEB_CONCURRENCY": "4"})[1]
+    # Without Redis the limits and the cache are per process: one worker, always.
+    assert uvicorn_options(scaled[2:])["--workers"] == ("4" if redis else "1")
+
+
+@variant
+def test_container_serves_as_the_readme_says_to_in_production(
+    rendered: dict, key: tuple, tmp_path: Path
+) -> None:
+    project = rendered[key]
+    production = [
+        words
+        for words in (_words(c) for c in readme_commands(project.text("README.md")))
+        if words[:2] == ["uvicorn", "app.main:app"] and "--host" in words
+    ]
+    assert production, "the README shows no production uvicorn command"
+    container = uvicorn_options(run_container_command(project, tmp_path)[1][2:])
+    for words in production:
+        documented = uvicorn_options(words[2:])
+        # The number of workers is the operator's choice; every other option agrees.
+        documented.pop("--workers", None)
+        assert documented == {k: v for k, v in container.items() if k != "--workers"}
 
 
 @variant
@@ -388,20 +421,33 @@ def workflow_commands(workflow: dict[str, Any]) -> list[str]:
 
 
 def readme_commands(readme: str) -> list[str]:
-    """Shell commands in the README's fenced shell blocks, prompts stripped."""
+    """Commands of the README's fenced shell blocks.
+
+    Prompts and comments are dropped, continued lines joined, and `a && b`
+    counts as two commands.
+    """
     commands = []
     for block in re.findall(r"^```(?:bash|sh|shell|console)\n(.*?)^```", readme, re.M | re.S):
-        for line in block.splitlines():
-            line = line.strip()
-            if line.startswith("$ "):
-                line = line[2:]
-            if line and not line.startswith("#"):
-                commands.append(line.split(" #", 1)[0].strip())
+        joined = re.sub(r"\\\n\s*", " ", block)
+        for line in joined.splitlines():
+            line = line.strip().removeprefix("$ ")
+            if not line or line.startswith("#"):
+                continue
+            line = re.split(r"\s#", line, maxsplit=1)[0]
+            commands += [part.strip() for part in line.split("&&") if part.strip()]
     return commands
 
 
+def _words(command: str) -> list[str]:
+    """The command's words, without leading VAR=value assignments."""
+    words = shlex.split(command)
+    while words and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", words[0]):
+        words.pop(0)
+    return words
+
+
 def _normal(command: str) -> tuple[str, ...]:
-    return tuple(shlex.split(command))
+    return tuple(_words(command))
 
 
 @variant
@@ -423,19 +469,26 @@ def test_workflow_services_and_environment_match_the_variant(rendered: dict, key
         assert pg["image"] == "postgres:16"
         assert pg["ports"] == ["5432:5432"]
         assert "--health-cmd" in pg["options"]
-        assert env["DATABASE_URL"] == (
+        server = (
             f"postgresql+asyncpg://{pg['env']['POSTGRES_USER']}:{pg['env']['POSTGRES_PASSWORD']}"
-            f"@localhost:5432/{pg['env']['POSTGRES_DB']}"
+            "@localhost:5432"
         )
+        assert env["DATABASE_URL"] == f"{server}/{pg['env']['POSTGRES_DB']}"
+        # The generated tests make their own databases through this one.
+        assert env["TEST_DATABASE_ADMIN_URL"] == f"{server}/postgres"
     else:
         assert "DATABASE_URL" not in env, "SQLite runs on the project's default database"
+        assert "TEST_DATABASE_ADMIN_URL" not in env
     if redis:
         assert services["redis"]["image"] == "redis:7"
         assert services["redis"]["ports"] == ["6379:6379"]
         assert "--health-cmd" in services["redis"]["options"]
         assert env["REDIS_URL"] == "redis://localhost:6379/0"
+        test_redis = env["TEST_REDIS_URL"]
+        assert test_redis.startswith("redis://localhost:6379/")
+        assert test_redis != env["REDIS_URL"], "the tests empty their Redis database"
     else:
-        assert "REDIS_URL" not in env
+        assert "REDIS_URL" not in env and "TEST_REDIS_URL" not in env
 
     setup = [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/setup-python")]
     assert [s["with"]["python-version"] for s in setup] == [project.answers["python_version"]]
@@ -466,7 +519,7 @@ def test_workflow_runs_the_same_commands_as_the_readme(rendered: dict, key: tupl
 
 
 def _is_check(command: str) -> bool:
-    words = shlex.split(command)
+    words = _words(command)
     return bool(words) and (
         words[0] in {"ruff", "mypy", "pytest"}
         or words[:2] in (["pip", "install"],)
