@@ -304,7 +304,15 @@ def project_env(
         # Nothing of the outer pytest run or of the developer's own settings
         # may leak into the generated project's tools.
         if not key.startswith(("PYTEST_", "PYTHON", "VIRTUAL_ENV", "MYPY", "COV_"))
-        and key not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ENVIRONMENT"}
+        and key
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "TEST_DATABASE_ADMIN_URL",
+            "TEST_REDIS_URL",
+            "SECRET_KEY",
+            "ENVIRONMENT",
+        }
     }
     env["VIRTUAL_ENV"] = str(shared.path)
     env["PATH"] = f"{shared.bin}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -313,6 +321,10 @@ def project_env(
     env["MYPY_CACHE_DIR"] = str(mypy_cache)
     if database_url:
         env["DATABASE_URL"] = database_url
+        if database_url.startswith("postgresql"):
+            # The generated tests create their own databases on this server.
+            env["TEST_DATABASE_ADMIN_URL"] = database_url.rsplit("/", 1)[0] + "/postgres"
     if redis_url:
-        env["REDIS_URL"] = redis_url
+        # The generated tests empty their Redis database: give them this one.
+        env["REDIS_URL"] = env["TEST_REDIS_URL"] = redis_url
     return env
