@@ -2,6 +2,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import jwt
 from sqlalchemy import select
 
 from app.core.resources import Resources
@@ -338,3 +339,14 @@ async def test_logout_ignores_another_users_refresh_token(
         "/api/v1/auth/refresh", json={"refresh_token": victims}
     )
     assert refreshed.status_code == 200
+
+
+async def test_an_access_token_lives_15_minutes(
+    client: httpx.AsyncClient, user_factory: UserFactory, resources: Resources
+) -> None:
+    await user_factory(username="clock")
+    token = (await login(client, "clock")).json()["access_token"]
+
+    claims = jwt.decode(token, options={"verify_signature": False})
+
+    assert claims["exp"] - claims["iat"] == 15 * 60
