@@ -10,9 +10,8 @@ import httpx
 import jwt
 import pytest
 
-from app.core.resources import Resources
 from app.models import User
-from tests.conftest import SECRET_KEY, UserFactory, login
+from tests.conftest import AUDIENCE, ISSUER, SECRET_KEY, UserFactory, login
 
 ME = "/api/v1/users/me"
 
@@ -25,8 +24,8 @@ def claims_for(user: User, **changes: Any) -> dict[str, Any]:
         "nbf": now,
         "exp": now + timedelta(minutes=5),
         "jti": uuid.uuid4().hex,
-        "iss": "demo-app",
-        "aud": "demo-app-api",
+        "iss": ISSUER,
+        "aud": AUDIENCE,
         "type": "access",
         "ver": user.token_version,
     }
@@ -47,11 +46,8 @@ async def status_with(client: httpx.AsyncClient, token: str) -> int:
 
 
 @pytest.fixture
-async def user(user_factory: UserFactory, resources: Resources) -> User:
-    created = await user_factory(username="target")
-    # The issuer and audience in these tests follow the project's settings.
-    assert resources.settings.jwt_issuer == "demo-app"
-    return created
+async def user(user_factory: UserFactory) -> User:
+    return await user_factory(username="target")
 
 
 async def test_a_well_formed_token_is_accepted(
