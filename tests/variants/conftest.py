@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .support import ALL_ON, MINIMUM, SharedVenv, ensure_shared_venv, render, requirements
+from .support import (
+    ALL_ON,
+    MINIMUM,
+    SharedVenv,
+    ensure_shared_venv,
+    render,
+    require_python,
+    requirements,
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -19,23 +28,35 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def shared_venv(copie_session: Any) -> SharedVenv:
-    """A cached venv with every dependency of every variant, dev tools included.
-
-    The union of the all-on and the minimum variant's runtime, dev and build
-    requirements; each case checks that its own are satisfied by it.
-    """
+def variant_requirements(copie_session: Any) -> list[str]:
+    """The union of the all-on and the minimum variant's runtime, dev and build
+    requirements; each case checks that its own are satisfied by it."""
     wanted: set[str] = set()
     for answers in (ALL_ON, MINIMUM):
         project = render(copie_session, {"project_name": "venv probe", **answers})
         for group in requirements(project):
             wanted.update(group)
-    return ensure_shared_venv(sorted(wanted))
+    return sorted(wanted)
+
+
+@pytest.fixture(scope="session")
+def shared_venv(variant_requirements: list[str]) -> Callable[[str], SharedVenv]:
+    """A cached venv per Python version with every variant's dependencies."""
+    venvs: dict[str, SharedVenv] = {}
+
+    def get(python_version: str) -> SharedVenv:
+        if python_version not in venvs:
+            python = require_python(python_version)
+            venvs[python_version] = ensure_shared_venv(python, variant_requirements)
+        return venvs[python_version]
+
+    return get
 
 
 @pytest.fixture(scope="session")
 def mypy_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One mypy cache per pytest process (per xdist worker), reused by its cases.
+    """One mypy cache per pytest process (per xdist worker), reused by its cases
+    (mypy keeps a folder per Python version inside).
 
     mypy checks each cached module against its source's hash, so a cache
     shared by projects that all call their package `app` is re-checked where

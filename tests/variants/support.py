@@ -20,7 +20,6 @@ import subprocess
 import sys
 import time
 import tomllib
-import venv
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,6 +121,27 @@ class SharedVenv:
         return self.bin / "python"
 
 
+def find_python(version: str) -> Path | None:
+    """An interpreter of `version` ("3.12"): this one, pyenv's, or one on PATH."""
+    if f"{sys.version_info.major}.{sys.version_info.minor}" == version:
+        return Path(sys.executable)
+    candidates: list[Path] = []
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates += sorted(pyenv_root.glob(f"versions/{version}.*/bin/python{version}"), reverse=True)
+    on_path = shutil.which(f"python{version}")
+    if on_path:
+        candidates.append(Path(on_path))
+    for candidate in candidates:
+        probe = subprocess.run(
+            [str(candidate), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == version:
+            return candidate
+    return None
+
+
 def _cache_root() -> Path:
     explicit = os.environ.get("FASTGEN_TEST_CACHE")
     if explicit:
@@ -142,27 +162,35 @@ def _file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def ensure_shared_venv(reqs: list[str]) -> SharedVenv:
-    """The cached venv holding exactly `reqs`; built on first use.
+def ensure_shared_venv(python: Path, reqs: list[str]) -> SharedVenv:
+    """The cached venv of `python` holding exactly `reqs`; built on first use.
 
-    Keyed by a hash of the requirement list and of this interpreter, so a
+    Keyed by a hash of the requirement list and of the interpreter, so a
     change to any generated pyproject.toml's dependencies builds a new one.
     """
     reqs = sorted(set(reqs))
-    key = hashlib.sha256(json.dumps([sys.version, reqs]).encode()).hexdigest()[:16]
+    version = subprocess.run(
+        [str(python), "-c", "import sys; print(sys.version)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    key = hashlib.sha256(json.dumps([str(python), version, reqs]).encode()).hexdigest()[:16]
     root = _cache_root()
     target = root / f"venv-{key}"
     done = target / ".complete"
     with _file_lock(root / f"venv-{key}.lock"):
         if not done.exists():
             shutil.rmtree(target, ignore_errors=True)
-            _install_in_place(target, reqs)
+            _install_in_place(python, target, reqs)
             done.write_text("\n".join(reqs) + "\n")
     return SharedVenv(target)
 
 
-def _install_in_place(target: Path, reqs: list[str]) -> None:
-    venv.EnvBuilder(with_pip=True, symlinks=True).create(target)
+def _install_in_place(python: Path, target: Path, reqs: list[str]) -> None:
+    made = subprocess.run([str(python), "-m", "venv", str(target)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.fail(f"{python} -m venv {target} failed:\n{made.stderr}")
     cmd = [
         str(target / "bin" / "python"),
         "-m",
@@ -199,6 +227,17 @@ def require_service(name: str, host: str, port: int) -> None:
     if IN_CI:
         pytest.fail(f"{message} (CI=true: variants needing it must not skip)")
     pytest.skip(f"{message}; start it to run this variant")
+
+
+def require_python(version: str) -> Path:
+    """The interpreter a variant targets; fail in CI, skip elsewhere, if absent."""
+    python = find_python(version)
+    if python is not None:
+        return python
+    message = f"no Python {version} on this machine (looked in pyenv and on PATH)"
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: every variant must run)")
+    pytest.skip(message)
 
 
 def redis_command(db: int, *args: str) -> bytes:

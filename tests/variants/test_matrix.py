@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,22 +68,22 @@ def _db_name(case: str) -> str:
 def test_variant(
     case: str,
     copie: Any,
-    shared_venv: SharedVenv,
+    shared_venv: Callable[[str], SharedVenv],
     mypy_cache_dir: Path,
     request: pytest.FixtureRequest,
     tmp_path: Path,
 ) -> None:
-    answers = {"project_name": f"Variant {case}", **CASES[case]}
-    project = render(copie, answers)
     defaults = copier_questions()
     chosen = {name: CASES[case].get(name, defaults[name]["default"]) for name in SWITCHES}
+    venv = shared_venv(chosen["python_version"])  # the Python the variant targets
+    project = render(copie, {"project_name": f"Variant {case}", **CASES[case]})
 
     # As in the generated CI workflow: SQLite keeps the project's default
     # (./app.db in the project), the services get a URL of their own.
     database_url = redis_url = None
     if chosen["database"] == "postgresql":
         require_service("PostgreSQL", POSTGRES_HOST, POSTGRES_PORT)
-        database_url = fresh_postgres_database(shared_venv, _db_name(case))
+        database_url = fresh_postgres_database(venv, _db_name(case))
     if chosen["redis"]:
         require_service("Redis", REDIS_HOST, REDIS_PORT)
         db = 1 + list(CASES).index(case) % 15  # one Redis db per case, 0 left alone
@@ -91,35 +92,30 @@ def test_variant(
 
     env = project_env(
         project,
-        shared_venv,
+        venv,
         mypy_cache=mypy_cache_dir,
         database_url=database_url,
         redis_url=redis_url,
     )
-    runner = ProjectRunner(project, shared_venv, env)
-    py = str(shared_venv.python)
+    runner = ProjectRunner(project, venv, env)
+    py = str(venv.python)
     try:
         # "Installs": the project builds as a wheel, and the wheel with its dev
         # extra resolves offline against the shared venv, so every requirement
         # of this variant is in the union. Nothing is installed: each project
         # provides the same package `app`, which PYTHONPATH picks per step.
-        # The tools run on this machine's Python whatever the variant targets
-        # (hence --ignore-requires-python); ruff and mypy check against the
-        # target version the generated pyproject.toml sets.
         # The build runs on a copy: setuptools leaves build/ and *.egg-info.
         source, wheels = tmp_path / "source", tmp_path / "wheel"
         shutil.copytree(project, source)
         runner.check(
             "build",
             py, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-index",
-            "--no-build-isolation", "--ignore-requires-python", "--wheel-dir", str(wheels),
-            str(source),
+            "--no-build-isolation", "--wheel-dir", str(wheels), str(source),
         )  # fmt: skip
         (wheel,) = wheels.glob("*.whl")
         runner.check(
             "requirements",
-            py, "-m", "pip", "install", "--dry-run", "--no-index", "--ignore-requires-python",
-            f"{wheel}[dev]",
+            py, "-m", "pip", "install", "--dry-run", "--no-index", f"{wheel}[dev]",
         )  # fmt: skip
         shutil.rmtree(source)
         shutil.rmtree(wheels)

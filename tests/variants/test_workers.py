@@ -16,7 +16,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from .support import (
     REDIS_HOST,
     REDIS_PORT,
     SharedVenv,
+    copier_questions,
     project_env,
     redis_command,
     render,
@@ -104,18 +105,19 @@ def _wait_until_healthy(worker: Worker, deadline: float) -> None:
 
 @pytest.fixture(scope="module")
 def two_workers(
-    copie_session: Any, shared_venv: SharedVenv, tmp_path_factory: pytest.TempPathFactory
+    copie_session: Any,
+    shared_venv: Callable[[str], SharedVenv],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[list[Worker]]:
     require_service("Redis", REDIS_HOST, REDIS_PORT)
     tmp_path = tmp_path_factory.mktemp("workers")
-    project = render(
-        copie_session,
-        {"project_name": "Two workers", "database": "sqlite", "redis": True, "rate_limit": True},
-    )
+    answers = {"project_name": "Two workers", "database": "sqlite", "redis": True}
+    project = render(copie_session, answers)
+    venv = shared_venv(copier_questions()["python_version"]["default"])
     redis_command(REDIS_DB, "FLUSHDB")
     env = project_env(
         project,
-        shared_venv,
+        venv,
         mypy_cache=tmp_path / "mypy",
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}",
         redis_url=f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}",
@@ -134,7 +136,7 @@ def two_workers(
             log = tmp_path / f"worker{index}.log"
             with log.open("wb") as out:
                 process = subprocess.Popen(
-                    [str(shared_venv.bin / "uvicorn"), "app.main:app",
+                    [str(venv.bin / "uvicorn"), "app.main:app",
                      "--host", "127.0.0.1", "--port", str(port)],
                     cwd=project, env=env, stdout=out, stderr=subprocess.STDOUT,
                 )  # fmt: skip
