@@ -9,7 +9,6 @@ commands as the project's README.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import os
 import re
@@ -152,20 +151,63 @@ def env_of(stage: list[Instruction]) -> dict[str, str]:
     return env
 
 
+def _dockerignore_regex(pattern: str) -> re.Pattern[str]:
+    """Docker's pattern syntax: `*` and `?` stay within one folder, `**` spans any."""
+    out = ""
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out += "(?:.*/)?"
+            i += 3
+        elif pattern.startswith("**", i):
+            out += ".*"
+            i += 2
+        elif pattern[i] == "*":
+            out += "[^/]*"
+            i += 1
+        elif pattern[i] == "?":
+            out += "[^/]"
+            i += 1
+        elif pattern[i] == "[":
+            end = pattern.index("]", i)
+            out += pattern[i : end + 1]
+            i = end + 1
+        else:
+            out += re.escape(pattern[i])
+            i += 1
+    return re.compile(out)
+
+
 def dockerignored(ignore_text: str, relpath: str) -> bool:
-    """Whether .dockerignore keeps `relpath` out of the build context."""
+    """Whether .dockerignore keeps `relpath` out of the build context.
+
+    A pattern matching a folder excludes what is inside it; the last matching
+    line wins, and `!` lines bring paths back.
+    """
+    parts = relpath.split("/")
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
     ignored = False
     for raw in ignore_text.splitlines():
         pattern = raw.strip()
         if not pattern or pattern.startswith("#"):
             continue
         negate = pattern.startswith("!")
-        pattern = pattern.lstrip("!").strip("/")
-        parts = relpath.split("/")
-        prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-        if any(fnmatch.fnmatchcase(p, pattern) for p in prefixes):
+        regex = _dockerignore_regex(pattern.lstrip("!").strip("/"))
+        if any(regex.fullmatch(prefix) for prefix in prefixes):
             ignored = not negate
     return ignored
+
+
+def test_dockerignore_matching_follows_docker_rules() -> None:
+    rules = "*.db\n**/*.pyc\ntests\n.env.*\n!.env.example\n"
+    assert dockerignored(rules, "app.db")
+    assert not dockerignored(rules, "data/app.db"), "* stays in one folder"
+    assert dockerignored(rules, "app/core/x.pyc")
+    assert dockerignored(rules, "x.pyc")
+    assert dockerignored(rules, "tests/test_a.py")
+    assert dockerignored(rules, ".env.local")
+    assert not dockerignored(rules, ".env.example")
+    assert not dockerignored(rules, "app/tests.py")
 
 
 @variant
@@ -206,8 +248,10 @@ def test_dockerfile_copies_only_what_the_build_context_has(rendered: dict, key: 
     readme = pyproject["project"].get("readme")
     if isinstance(readme, str):
         assert readme in copied, f"pyproject.toml's readme {readme} is not copied"
-    for unwanted in (".env", ".git", ".venv", "app.db", "tests/test_x.py"):
-        assert dockerignored(ignore, unwanted), f"{unwanted} would be sent to the Docker build"
+    unwanted = (".env", ".env.local", ".git", ".venv", "app.db", "data/app.db", "tests/test_x.py",
+                "app/__pycache__/main.cpython-312.pyc")  # fmt: skip
+    for path in unwanted:
+        assert dockerignored(ignore, path), f"{path} would be sent to the Docker build"
     assert not dockerignored(ignore, ".env.example")
 
 
