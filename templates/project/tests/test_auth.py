@@ -277,7 +277,7 @@ async def test_refresh_for_a_deactivated_user_is_401(
         assert stored is not None
         stored.is_active = False
         await session.commit()
-    await resources.user_cache.delete(f"user:{user.id}")
+    await resources.user_cache.invalidate(f"user:{user.id}")
 
     response = await client.post("/api/v1/auth/refresh", json={"refresh_token": token})
 
