@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,39 +47,42 @@ def new_project(
 ) -> NewResult:
     source = template.snapshot()
     questions = Questionnaire.from_file(source / "copier.yml")
-
-    given, origins = gather_answers(questions, name, spec, data)
-    try:
-        questions.complete(given)  # refuse bad given answers before asking anything else
-    except InvalidAnswer as error:
-        raise error.at(origins.get(error.key or "")) from None
-    if prompter is not None:
-        given = prompter(questions, given)
-    answers = questions.complete(given)
+    answers = collect_answers(questions, name, spec, data, prompter)
 
     target = output_dir / answers["project_slug"]
     check_target(target, force)
+    make_repo = git and not dry_run and _is_new(target) and gitrepo.git_available()
 
-    parent = Path(tempfile.gettempdir()) if dry_run else _existing_parent(output_dir)
-    staging = Path(tempfile.mkdtemp(prefix=f".{answers['project_slug']}-", dir=parent))
-    made_repo = False
-    try:
+    with _staging(answers["project_slug"], None if dry_run else output_dir) as staging:
         with status("Rendering the project"):
             render(source, questions, answers, staging)
-        if not dry_run:
-            made_repo = git and _is_new(target) and gitrepo.git_available()
-            if made_repo:
-                with status("Creating the git repository"):
-                    gitrepo.init_with_commit(staging)
-        # After the commit, so that the secret can never be in the history.
-        write_env(staging)
+        if make_repo:
+            with status("Creating the git repository"):
+                gitrepo.init_with_commit(staging)
+        write_env(staging)  # after the commit, so the secret can never be in the history
         files = project_files(staging)
         if not dry_run:
             output_dir.mkdir(parents=True, exist_ok=True)
             place(staging, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return NewResult(target=target, files=files, answers=answers, dry_run=dry_run, git=made_repo)
+    return NewResult(target=target, files=files, answers=answers, dry_run=dry_run, git=make_repo)
+
+
+def collect_answers(
+    questions: Questionnaire,
+    name: str,
+    spec: Path | None,
+    data: Iterable[str],
+    prompter: Prompter | None,
+) -> Answers:
+    """Given answers checked first, then the prompt (if any) fills the rest, then all again."""
+    given, origins = gather_answers(questions, name, spec, data)
+    try:
+        questions.complete(given)
+    except InvalidAnswer as error:
+        raise error.at(origins.get(error.key or "")) from None
+    if prompter is not None:
+        given = prompter(questions, given)
+    return questions.complete(given)
 
 
 def gather_answers(
@@ -111,12 +114,21 @@ def _is_new(target: Path) -> bool:
     return not target.exists() or not any(target.iterdir())
 
 
-def _existing_parent(output_dir: Path) -> Path:
-    """The nearest existing folder at or above output_dir: staging sits beside the target.
+@contextlib.contextmanager
+def _staging(slug: str, output_dir: Path | None) -> Iterator[Path]:
+    """A temporary folder, removed on the way out whatever happens (errors, Ctrl-C).
 
-    Staging on the same file system is what makes the final move one rename.
+    It sits beside the target (in the nearest existing folder at or above
+    output_dir), so that the final move is one rename on the same file system;
+    a dry run (output_dir None) stages in the system's temporary folder instead.
     """
-    folder = output_dir.resolve()
-    while not folder.exists():
-        folder = folder.parent
-    return folder
+    parent = Path(tempfile.gettempdir())
+    if output_dir is not None:
+        parent = output_dir.resolve()
+        while not parent.exists():
+            parent = parent.parent
+    staging = Path(tempfile.mkdtemp(prefix=f".{slug}-", dir=parent))
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
