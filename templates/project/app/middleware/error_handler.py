@@ -24,7 +24,7 @@ def register_exception_handlers(app: FastAPI) -> None:
     async def handle_app_exception(request: Request, exc: AppException) -> JSONResponse:
         if exc.status_code in {401, 403}:
             security_log.warning(
-                "%s %s on %s %s client=%s user=%s",
+                "%s %s on %s %r client=%s user=%s",
                 exc.status_code,
                 exc.error_code,
                 request.method,
@@ -60,7 +60,7 @@ def register_exception_handlers(app: FastAPI) -> None:
     async def handle_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
         # Starlette runs this handler outside every user middleware, so the
         # headers they would add are added here.
-        logger.exception("Unhandled error on %s %s", request.method, request.url.path)
+        logger.exception("Unhandled error on %s %r", request.method, request.url.path)
         headers = security_headers(request.url.path)
         headers["X-Request-ID"] = getattr(request.state, "request_id", "-")
         return error_response(

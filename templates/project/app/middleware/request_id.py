@@ -11,7 +11,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core.logging import request_id_var
 
 # A client-chosen id lands in our logs: allow no spaces or control characters
-# that could forge or split a log line.
+# that could forge or split a log line. (Paths are logged with %r for the same
+# reason: they arrive percent-decoded and may hold a newline.)
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 access_log = logging.getLogger("app.access")
@@ -47,7 +48,7 @@ class RequestIdMiddleware:
         finally:
             client = scope.get("client")
             access_log.info(
-                "%s %s %d %.1fms client=%s",
+                "%s %r %d %.1fms client=%s",
                 scope["method"],
                 scope["path"],
                 status,
