@@ -183,8 +183,18 @@ def ensure_shared_venv(python: Path, reqs: list[str]) -> SharedVenv:
         if not done.exists():
             shutil.rmtree(target, ignore_errors=True)
             _install_in_place(python, target, reqs)
-            done.write_text("\n".join(reqs) + "\n")
+            done.write_text(f"{python}\n" + "\n".join(reqs) + "\n")
+            _drop_older_venvs(root, python, keep=target)
     return SharedVenv(target)
+
+
+def _drop_older_venvs(root: Path, python: Path, keep: Path) -> None:
+    """Remove this interpreter's venvs for earlier dependency lists."""
+    for marker in root.glob("venv-*/.complete"):
+        venv_dir = marker.parent
+        if venv_dir != keep and marker.read_text().split("\n", 1)[0] == str(python):
+            shutil.rmtree(venv_dir, ignore_errors=True)
+            venv_dir.with_name(venv_dir.name + ".lock").unlink(missing_ok=True)
 
 
 def _install_in_place(python: Path, target: Path, reqs: list[str]) -> None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 import shlex
 import shutil
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from . import support
 from .cases import CASES, PAIRWISE, SWITCHES, uncovered_pairs
 from .support import (
     CHECK_COMMANDS,
@@ -124,3 +126,22 @@ def test_variant(
             runner.check(command, *shlex.split(command))
     finally:
         request.node.user_properties.append(("variant_steps", runner.steps))
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_missing_service_fails_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(support, "IN_CI", True)
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        support.require_service("PostgreSQL", "127.0.0.1", _closed_port())
+
+
+def test_a_missing_service_skips_elsewhere_saying_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(support, "IN_CI", False)
+    port = _closed_port()
+    with pytest.raises(pytest.skip.Exception, match=f"Redis is not reachable on 127.0.0.1:{port}"):
+        support.require_service("Redis", "127.0.0.1", port)
