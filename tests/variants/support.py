@@ -271,26 +271,41 @@ def redis_command(db: int, *args: str) -> bytes:
     return reply
 
 
+_ADMIN_SCRIPT = """
+import asyncio, sys, asyncpg
+async def main(dsn, statements):
+    conn = await asyncpg.connect(dsn)
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+asyncio.run(main(sys.argv[1], sys.argv[2:]))
+"""
+
+
+def _postgres_server() -> str:
+    auth = POSTGRES_USER + (f":{POSTGRES_PASSWORD}" if POSTGRES_PASSWORD else "")
+    return f"{auth}@{POSTGRES_HOST}:{POSTGRES_PORT}"
+
+
+def postgres_admin(shared: SharedVenv, *statements: str) -> None:
+    """Run statements on the server's `postgres` database (asyncpg of the venv)."""
+    dsn = f"postgresql://{_postgres_server()}/postgres"
+    proc = subprocess.run(
+        [str(shared.python), "-c", _ADMIN_SCRIPT, dsn, *statements],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, f"PostgreSQL refused {statements}:\n{proc.stderr}"
+
+
 def fresh_postgres_database(shared: SharedVenv, name: str) -> str:
     """Drop and create database `name`; return its SQLAlchemy URL."""
-    auth = POSTGRES_USER + (f":{POSTGRES_PASSWORD}" if POSTGRES_PASSWORD else "")
-    script = (
-        "import asyncio, sys, asyncpg\n"
-        "async def main(dsn, name):\n"
-        "    conn = await asyncpg.connect(dsn)\n"
-        "    try:\n"
-        "        await conn.execute(f'DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)')\n"
-        "        await conn.execute(f'CREATE DATABASE \"{name}\"')\n"
-        "    finally:\n"
-        "        await conn.close()\n"
-        "asyncio.run(main(sys.argv[1], sys.argv[2]))\n"
+    postgres_admin(
+        shared, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
     )
-    dsn = f"postgresql://{auth}@{POSTGRES_HOST}:{POSTGRES_PORT}/postgres"
-    proc = subprocess.run(
-        [str(shared.python), "-c", script, dsn, name], capture_output=True, text=True
-    )
-    assert proc.returncode == 0, f"could not create database {name}:\n{proc.stderr}"
-    return f"postgresql+asyncpg://{auth}@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}"
+    return f"postgresql+asyncpg://{_postgres_server()}/{name}"
 
 
 # ------------------------------------------------------------ running tools
@@ -301,7 +316,6 @@ class ProjectRunner:
     """Runs commands inside one generated project with the shared venv."""
 
     project: Path
-    shared: SharedVenv
     env: dict[str, str]
     # (step name, seconds) for the timing summary
     steps: list[tuple[str, float]] = field(default_factory=list)

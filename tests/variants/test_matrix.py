@@ -29,6 +29,7 @@ from .support import (
     SharedVenv,
     copier_questions,
     fresh_postgres_database,
+    postgres_admin,
     project_env,
     redis_command,
     render,
@@ -86,6 +87,9 @@ def test_variant(
     if chosen["database"] == "postgresql":
         require_service("PostgreSQL", POSTGRES_HOST, POSTGRES_PORT)
         database_url = fresh_postgres_database(venv, _db_name(case))
+        request.addfinalizer(
+            lambda: postgres_admin(venv, f'DROP DATABASE IF EXISTS "{_db_name(case)}" WITH (FORCE)')
+        )
     if chosen["redis"]:
         require_service("Redis", REDIS_HOST, REDIS_PORT)
         db = 1 + list(CASES).index(case) % 15  # one Redis db per case, 0 left alone
@@ -99,7 +103,7 @@ def test_variant(
         database_url=database_url,
         redis_url=redis_url,
     )
-    runner = ProjectRunner(project, venv, env)
+    runner = ProjectRunner(project, env)
     py = str(venv.python)
     try:
         # "Installs": the project builds as a wheel, and the wheel with its dev
