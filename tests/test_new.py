@@ -217,7 +217,12 @@ def test_report_names_the_variant_and_the_next_commands(tmp_path: Path) -> None:
     run = fastgen("new", "Shop", "--defaults", "--no-git", "-o", str(tmp_path))
 
     assert "sqlite" in run.stdout
-    for command in ('pip install -e ".[dev]"', "alembic upgrade head", "uvicorn app.main:app"):
+    for command in (
+        'pip install -e ".[dev]"',
+        "alembic upgrade head",
+        "uvicorn app.main:app",
+        "pytest",
+    ):
         assert command in run.stdout
     written = int(run.stdout.split("Wrote ")[1].split(" files")[0])
     assert written == len([p for p in (tmp_path / "shop").rglob("*") if p.is_file()])

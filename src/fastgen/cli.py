@@ -155,15 +155,7 @@ def _report(result: NewResult) -> None:
     if result.git:
         out.print("Made a git repository with one commit.")
     out.print("\nNext:\n")
-    for command in (
-        f"cd {result.target}",
-        "python -m venv .venv && . .venv/bin/activate",
-        'pip install -e ".[dev]"',
-        "alembic upgrade head",
-        "python -m app.cli create-admin --email admin@example.com --username admin",
-        "uvicorn app.main:app --reload",
-        "pytest",
-    ):
+    for command in result.next_commands:
         out.print(f"  {command}", markup=False, highlight=False)
 
 

@@ -31,6 +31,7 @@ class NewResult:
     answers: Answers
     dry_run: bool
     git: bool
+    next_commands: list[str]
 
 
 def new_project(
@@ -61,10 +62,11 @@ def new_project(
                 gitrepo.init_with_commit(staging)
         write_env(staging)  # after the commit, so the secret can never be in the history
         files = project_files(staging)
+        next_commands = [f"cd {target}", *quick_start(staging / "README.md")]
         if not dry_run:
             output_dir.mkdir(parents=True, exist_ok=True)
             place(staging, target)
-    return NewResult(target=target, files=files, answers=answers, dry_run=dry_run, git=make_repo)
+    return NewResult(target, files, answers, dry_run, make_repo, next_commands)
 
 
 def collect_answers(
@@ -101,6 +103,23 @@ def gather_answers(
     given["project_name"] = name
     origins.pop("project_name", None)
     return given, origins
+
+
+def quick_start(readme: Path) -> list[str]:
+    """The shell commands of the project README's "Quick start" and "Checks" sections.
+
+    Printing the README's own commands keeps the two from ever disagreeing.
+    """
+    commands: list[str] = []
+    section, in_block = "", False
+    for line in readme.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            in_block = not in_block
+        elif not in_block and line.startswith("#"):
+            section = line.lstrip("#").strip()
+        elif in_block and section in ("Quick start", "Checks") and line.strip():
+            commands.append(line)
+    return commands
 
 
 def check_target(target: Path, force: bool) -> None:
