@@ -338,6 +338,8 @@ class ProjectRunner:
     ) -> subprocess.CompletedProcess[str]:
         proc = self.run(name, *argv, timeout=timeout)
         if proc.returncode != 0:
+            step, seconds = self.steps[-1]
+            self.steps[-1] = (f"{step} FAILED", seconds)
             pytest.fail(
                 f"`{name}` exited {proc.returncode} in {self.project}\n"
                 f"$ {' '.join(argv)}\n"
