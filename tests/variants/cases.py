@@ -42,10 +42,24 @@ _PAIRWISE_ROWS = [
 ]
 PAIRWISE: list[dict[str, Any]] = [dict(zip(SWITCHES, row, strict=True)) for row in _PAIRWISE_ROWS]
 
-# case id -> answers (project_name is added per case)
+# Everything at its most: the longest name copier.yml accepts (64 characters,
+# so identifiers, URLs and lines built from the slug are at their longest), and
+# text that needs escaping in TOML, YAML and Python strings.
+LONGEST_NAME = "Variant all on " + "x" * (64 - len("Variant all on "))
+AWKWARD_TEXT = {
+    "description": 'Says "hi": a \\ backslash, # not a comment, {braces} & ünïcode',
+    "author": "O'Brien Ops <ops@example.com>",
+}
+
+# case id -> answers (project_name defaults to "Variant <case id>")
 CASES: dict[str, dict[str, Any]] = {
     "defaults": {},
-    "all-on": {"python_version": "3.13", **ALL_ON},
+    "all-on": {
+        "python_version": "3.13",
+        **ALL_ON,
+        "project_name": LONGEST_NAME,
+        **AWKWARD_TEXT,
+    },
     "minimum": {"python_version": "3.11", **MINIMUM},
     **{f"pairwise-{i}": answers for i, answers in enumerate(PAIRWISE, start=1)},
 }
