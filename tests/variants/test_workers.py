@@ -10,6 +10,7 @@ after an update through the other is never stale.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import time
@@ -35,8 +36,9 @@ from .support import (
 )
 
 # Redis database for this test: the matrix cases use 1 to len(CASES), and a
-# generated project's own tests default to 15.
-REDIS_DB = 13
+# generated project's own tests default to 15. Under pytest-xdist each worker
+# process (gw0, gw1) has its own.
+REDIS_DB = 13 - int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
 PASSWORD = "correct horse battery staple"
 
 
