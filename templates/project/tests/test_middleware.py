@@ -4,7 +4,7 @@ import httpx
 import pytest
 
 from app.core.resources import Resources
-from tests.conftest import AppFactory, UserFactory, app_of, bearer
+from tests.conftest import ClientFactory, UserFactory, app_of, bearer
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -102,7 +102,7 @@ async def test_the_request_id_is_echoed_when_sane_and_replaced_otherwise(
 
 
 async def test_cors_allows_only_the_configured_origins(
-    make_client: AppFactory,
+    make_client: ClientFactory,
 ) -> None:
     client = await make_client(cors_origins=["https://app.example.com"])
     preflight = {"Access-Control-Request-Method": "POST"}
