@@ -23,7 +23,7 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 import yaml
@@ -229,25 +229,24 @@ def _reachable(host: str, port: int) -> bool:
         return False
 
 
-def require_service(name: str, host: str, port: int) -> None:
-    """Fail in CI, skip elsewhere, when a service the variant needs is down."""
-    if _reachable(host, port):
-        return
-    message = f"{name} is not reachable on {host}:{port}"
+def _missing(message: str) -> NoReturn:
+    """Something a variant needs is absent: fail in CI, skip elsewhere saying why."""
     if IN_CI:
-        pytest.fail(f"{message} (CI=true: variants needing it must not skip)")
-    pytest.skip(f"{message}; start it to run this variant")
+        pytest.fail(f"{message} (CI=true: nothing may skip)")
+    pytest.skip(message)
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    if not _reachable(host, port):
+        _missing(f"{name} is not reachable on {host}:{port}")
 
 
 def require_python(version: str) -> Path:
-    """The interpreter a variant targets; fail in CI, skip elsewhere, if absent."""
+    """The interpreter a variant targets."""
     python = find_python(version)
-    if python is not None:
-        return python
-    message = f"no Python {version} on this machine (looked in pyenv and on PATH)"
-    if IN_CI:
-        pytest.fail(f"{message} (CI=true: every variant must run)")
-    pytest.skip(message)
+    if python is None:
+        _missing(f"no Python {version} on this machine (looked in pyenv and on PATH)")
+    return python
 
 
 def redis_command(db: int, *args: str) -> bytes:
