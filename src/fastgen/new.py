@@ -106,18 +106,22 @@ def gather_answers(
 
 
 def quick_start(readme: Path) -> list[str]:
-    """The shell commands of the project README's "Quick start" and "Checks" sections.
+    """The commands of the first shell block under the project README's "Quick start"
+    and "Checks" headings.
 
     Printing the README's own commands keeps the two from ever disagreeing.
     """
+    wanted = {"Quick start", "Checks"}
     commands: list[str] = []
     section, in_block = "", False
     for line in readme.read_text(encoding="utf-8").splitlines():
         if line.startswith("```"):
             in_block = not in_block
+            if not in_block:
+                wanted.discard(section)  # only the first block of each section
         elif not in_block and line.startswith("#"):
             section = line.lstrip("#").strip()
-        elif in_block and section in ("Quick start", "Checks") and line.strip():
+        elif in_block and section in wanted and line.strip():
             commands.append(line)
     return commands
 
