@@ -1,0 +1,65 @@
+"""Whole-process wall time of fastgen's commands, side by side with baselines.
+
+    python bench/startup.py [--runs 9]
+
+Prints the median of each command over interleaved runs (so that machine noise
+hits every row alike) and its ratio to `python -c pass`. The rows that matter:
+`fastgen --help` must stay near `import typer, rich` (copier is imported only by
+commands that render), and `fastgen new` near `import copier` plus copier's own
+rendering.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FASTGEN = [sys.executable, "-m", "fastgen"]
+
+
+def commands(scratch: Path) -> dict[str, list[str]]:
+    return {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "import typer, rich": [sys.executable, "-c", "import typer, rich.console"],
+        "import copier": [sys.executable, "-c", "import copier"],
+        "fastgen --version": [*FASTGEN, "--version"],
+        "fastgen --help": [*FASTGEN, "--help"],
+        "fastgen new x --defaults --no-git": [
+            *FASTGEN, "new", "x", "--defaults", "--no-git", "--quiet", "-o", str(scratch / "{n}"),
+        ],
+        "fastgen new x --defaults": [
+            *FASTGEN, "new", "x", "--defaults", "--quiet", "-o", str(scratch / "{n}"),
+        ],
+    }  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=9)
+    runs = parser.parse_args().runs
+    scratch = Path(tempfile.mkdtemp(prefix="fastgen-bench-"))
+    times: dict[str, list[float]] = {}
+    try:
+        for n in range(runs):
+            for name, argv in commands(scratch).items():
+                argv = [arg.replace("{n}", f"{name.replace(' ', '_')}-{n}") for arg in argv]
+                start = time.perf_counter()
+                subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+                times.setdefault(name, []).append(time.perf_counter() - start)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    base = statistics.median(times["python -c pass"])
+    print(f"{'command':<36} {'median':>9} {'vs pass':>8}   ({runs} runs each)")
+    for name, samples in times.items():
+        median = statistics.median(samples)
+        print(f"{name:<36} {median * 1000:7.0f}ms {median / base:7.1f}x")
+
+
+if __name__ == "__main__":
+    main()
