@@ -9,21 +9,14 @@ after an update through the other is never stale.
 
 from __future__ import annotations
 
-import json
 import os
-import socket
 import subprocess
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from .servers import Answer, Worker, uvicorn_servers
 from .support import (
     REDIS_HOST,
     REDIS_PORT,
@@ -40,69 +33,6 @@ from .support import (
 # process (gw0, gw1) has its own.
 REDIS_DB = 13 - int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
 PASSWORD = "correct horse battery staple"
-
-
-@dataclass
-class Answer:
-    status: int
-    body: Any
-
-
-@dataclass
-class Worker:
-    port: int
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        json_body: Any = None,
-        form: dict[str, str] | None = None,
-        token: str | None = None,
-    ) -> Answer:
-        headers = {"Accept": "application/json"}
-        data = None
-        if json_body is not None:
-            data = json.dumps(json_body).encode()
-            headers["Content-Type"] = "application/json"
-        elif form is not None:
-            data = urllib.parse.urlencode(form).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}{path}", data=data, headers=headers, method=method
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=15) as response:
-                status, raw = response.status, response.read()
-        except urllib.error.HTTPError as error:
-            status, raw = error.code, error.read()
-        return Answer(status, json.loads(raw) if raw else None)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_until_healthy(worker: Worker, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if worker.process.poll() is not None:
-            pytest.fail(f"worker on {worker.port} exited:\n{worker.log.read_text()[-4000:]}")
-        try:
-            if worker.call("GET", "/health").status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(
-        f"worker on {worker.port} never answered /health:\n{worker.log.read_text()[-4000:]}"
-    )
 
 
 @pytest.fixture(scope="module")
@@ -131,31 +61,11 @@ def two_workers(
     )
     assert migrate.returncode == 0, migrate.stdout + migrate.stderr
 
-    workers: list[Worker] = []
+    logs = [tmp_path / f"worker{index}.log" for index in range(2)]
     try:
-        for index in range(2):
-            port = _free_port()
-            log = tmp_path / f"worker{index}.log"
-            with log.open("wb") as out:
-                process = subprocess.Popen(
-                    [str(venv.bin / "uvicorn"), "app.main:app",
-                     "--host", "127.0.0.1", "--port", str(port)],
-                    cwd=project, env=env, stdout=out, stderr=subprocess.STDOUT,
-                )  # fmt: skip
-            workers.append(Worker(port, process, log))
-        deadline = time.monotonic() + 60
-        for worker in workers:
-            _wait_until_healthy(worker, deadline)
-        yield workers
+        with uvicorn_servers(venv, project, env, logs) as workers:
+            yield workers
     finally:
-        for worker in workers:
-            worker.process.terminate()
-        for worker in workers:
-            try:
-                worker.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker.process.kill()
-                worker.process.wait()
         redis_command(REDIS_DB, "FLUSHDB")
 
 
