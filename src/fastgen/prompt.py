@@ -37,6 +37,7 @@ def _ask_until_valid(
                 question.help,
                 choices=list(question.choices) or None,
                 default=default if default is not None else ...,
+                show_default=bool(default),  # an empty default would show as "()"
                 console=console,
             )
         try:
