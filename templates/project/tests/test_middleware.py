@@ -122,6 +122,25 @@ async def test_cors_allows_only_the_configured_origins(
         assert "Access-Control-Allow-Origin" not in response.headers
 
 
+async def test_a_refused_cors_preflight_answers_in_the_envelope(
+    make_client: ClientFactory,
+) -> None:
+    client = await make_client(cors_origins=["https://app.example.com"])
+
+    response = await client.options(
+        "/api/v1/auth/login",
+        headers={
+            "Origin": "https://evil.example",
+            "Access-Control-Request-Method": "POST",
+        },
+    )
+
+    assert_envelope(response, 400, "CORS_REJECTED")
+    assert_security_headers(response)
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert "X-Request-ID" in response.headers
+
+
 async def test_without_cors_origins_no_cors_headers_are_sent(
     client: httpx.AsyncClient,
 ) -> None:

@@ -1,6 +1,6 @@
 from fastapi import APIRouter, Response, status
 
-from app.core.dependencies import AdminUser, PageParamsDep, UserServiceDep
+from app.core.dependencies import AdminUser, IdPath, PageParamsDep, UserServiceDep
 from app.schemas.common import Page, error_responses
 from app.schemas.user import UserAdminCreate, UserRead, UserUpdate
 
@@ -33,7 +33,7 @@ async def create_user(
 
 
 @router.get("/{user_id}", response_model=UserRead, responses=error_responses(404, 422))
-async def read_user(user_id: int, _: AdminUser, users: UserServiceDep) -> UserRead:
+async def read_user(user_id: IdPath, _: AdminUser, users: UserServiceDep) -> UserRead:
     return UserRead.model_validate(await users.get_cached(user_id))
 
 
@@ -41,7 +41,7 @@ async def read_user(user_id: int, _: AdminUser, users: UserServiceDep) -> UserRe
     "/{user_id}", response_model=UserRead, responses=error_responses(404, 409, 422)
 )
 async def update_user(
-    user_id: int, data: UserUpdate, _: AdminUser, users: UserServiceDep
+    user_id: IdPath, data: UserUpdate, _: AdminUser, users: UserServiceDep
 ) -> UserRead:
     user = await users.get(user_id)
     return UserRead.model_validate(await users.update(user, data))
@@ -52,6 +52,6 @@ async def update_user(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(404, 422),
 )
-async def delete_user(user_id: int, _: AdminUser, users: UserServiceDep) -> Response:
+async def delete_user(user_id: IdPath, _: AdminUser, users: UserServiceDep) -> Response:
     await users.delete(await users.get(user_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
