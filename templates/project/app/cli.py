@@ -32,7 +32,7 @@ async def create_admin(
                 RefreshTokenRepository(session),
                 resources.hasher,
             )
-            existing = await users.repository.get_by_email(email.lower())
+            existing = await users.find_by_email(email.lower())
             if existing is not None:
                 await users.update(existing, UserUpdate(is_admin=True))
                 return f"Promoted {existing.email} to admin"
