@@ -1,10 +1,14 @@
 """Envelope, headers and request ids on every kind of response."""
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
+from starlette.types import Message, Receive, Scope, Send
 
 from app.core.resources import Resources
-from tests.conftest import ClientFactory, UserFactory, app_of, bearer
+from app.middleware.body_limit import BodyLimitMiddleware, BodyTooLarge
+from tests.conftest import PASSWORD, ClientFactory, UserFactory, app_of, bearer
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -187,3 +191,80 @@ async def test_auth_answers_are_never_cached(
     )
 
     assert me.headers["Cache-Control"] == failed.headers["Cache-Control"] == "no-store"
+
+
+REGISTRATION = {
+    "email": "big@example.com",
+    "username": "big",
+    "password": PASSWORD,
+}
+
+
+async def test_a_body_over_the_declared_limit_is_a_413_envelope(
+    make_client: ClientFactory,
+) -> None:
+    client = await make_client(max_body_bytes=1000)
+
+    response = await client.post(
+        "/api/v1/auth/register", json={**REGISTRATION, "username": "x" * 2000}
+    )
+
+    assert_envelope(response, 413, "PAYLOAD_TOO_LARGE")
+    assert_security_headers(response)
+    assert "X-Request-ID" in response.headers
+
+
+async def test_a_chunked_body_is_cut_off_once_it_passes_the_limit(
+    make_client: ClientFactory,
+) -> None:
+    client = await make_client(max_body_bytes=1000)
+    pulled = 0
+
+    async def chunks() -> AsyncIterator[bytes]:
+        nonlocal pulled
+        for _ in range(20):
+            pulled += 1
+            yield b" " * 400
+
+    response = await client.post(
+        "/api/v1/auth/register",
+        content=chunks(),
+        headers={"Content-Type": "application/json"},
+    )
+
+    assert "Content-Length" not in response.request.headers
+    assert_envelope(response, 413, "PAYLOAD_TOO_LARGE")
+    assert_security_headers(response)
+    assert pulled < 20
+
+
+async def test_a_body_under_the_limit_passes(make_client: ClientFactory) -> None:
+    client = await make_client(max_body_bytes=1000)
+
+    response = await client.post("/api/v1/auth/register", json=REGISTRATION)
+
+    assert response.status_code == 201
+
+
+async def test_a_body_passing_the_limit_after_the_response_started_fails_it() -> None:
+    """Too late for a 413: the error reaches the server, which drops the
+    connection, rather than a second response start."""
+    sent: list[Message] = []
+
+    async def answers_first(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        while (await receive()).get("more_body"):
+            pass
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"x" * 10, "more_body": True}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    middleware = BodyLimitMiddleware(answers_first, max_bytes=25)
+    with pytest.raises(BodyTooLarge):
+        await middleware({"type": "http", "path": "/", "headers": []}, receive, send)
+
+    assert [message["status"] for message in sent] == [200]
+
