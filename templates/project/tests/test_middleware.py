@@ -268,3 +268,27 @@ async def test_a_body_passing_the_limit_after_the_response_started_fails_it() ->
 
     assert [message["status"] for message in sent] == [200]
 
+
+async def test_the_other_trailing_slash_form_is_a_307_to_the_exact_path(
+    client: httpx.AsyncClient,
+) -> None:
+    collection = await client.get("/api/v1/users")
+    health = await client.get("/health/")
+
+    assert collection.status_code == 307
+    assert collection.headers["Location"] == "https://test/api/v1/users/"
+    assert health.status_code == 307
+    assert health.headers["Location"] == "https://test/health"
+
+
+async def test_a_redirect_keeps_the_scheme_a_trusted_proxy_forwards(
+    make_client: ClientFactory,
+) -> None:
+    client = await make_client(trusted_proxies=["127.0.0.1"])
+
+    response = await client.get(
+        "http://test/health/", headers={"X-Forwarded-Proto": "https"}
+    )
+
+    assert response.status_code == 307
+    assert response.headers["Location"] == "https://test/health"
