@@ -31,6 +31,7 @@ def assert_refused(run, *words: str) -> None:
         ("../escape", "'..'"),
         ("/tmp/absolute", "'/'"),
         ("shop$", "letters, digits"),
+        ("shop\n", "letters, digits"),
         ("app", "clashes"),
         ("fastapi", "clashes"),
     ],
@@ -82,6 +83,11 @@ def test_target_that_is_a_file_is_refused(tmp_path: Path) -> None:
         ("- a\n- b\n", ["spec.yaml:1", "mapping"]),
         ("template_version: 9.9.9\n", ["spec.yaml:1", "unknown key", "template_version"]),
         ("description: \"two\\nlines\"\n", ["spec.yaml:1", "description", "one line"]),
+        ("redis: true\nredis: false\n", ["spec.yaml:2", "'redis' is given twice", "spec.yaml:1"]),
+        ("? [a, b]\n: 1\n", ["spec.yaml:1", "plain names"]),
+        ("redis: !!python/object:os.system {}\n", ["spec.yaml:1", "redis"]),
+        ("python_version: 3.10\n", ["spec.yaml:1", "'3.10' is not one of"]),
+        ("project_name: Other\n", ["spec.yaml:1", "project_name", "as NAME"]),
     ],
 )  # fmt: skip
 def test_bad_spec_is_refused_naming_the_key_and_line(
@@ -101,8 +107,45 @@ def test_missing_spec_file_is_refused(tmp_path: Path) -> None:
     run = fastgen("new", "Shop", "--spec", str(tmp_path / "nope.yaml"), "-o", str(tmp_path))
 
     assert run.exit_code == 2
-    assert "nope.yaml" in run.stderr
+    assert "nope.yaml" in run.stderr and "Traceback" not in run.stderr
     assert everything_under(tmp_path) == []
+
+
+def test_output_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+
+    run = fastgen("new", "Shop", "--defaults", "-o", str(tmp_path / "afile"))
+
+    assert_refused(run, "afile", "not a folder")
+    assert everything_under(tmp_path) == ["afile"]
+
+
+def test_force_where_a_folder_stands_for_a_template_file_is_refused_untouched(
+    tmp_path: Path,
+) -> None:
+    project = tmp_path / "shop"
+    (project / "app" / "main.py").mkdir(parents=True)
+    (project / "keep.txt").write_text("mine")
+    before = everything_under(tmp_path)
+
+    run = fastgen("new", "Shop", "--defaults", "--force", "-o", str(tmp_path))
+
+    assert_refused(run, "main.py", "stands where the template puts a file")
+    assert everything_under(tmp_path) == before
+
+
+def test_force_where_a_file_stands_for_a_template_folder_is_refused_untouched(
+    tmp_path: Path,
+) -> None:
+    project = tmp_path / "shop"
+    project.mkdir()
+    (project / "app").write_text("a file")
+    before = everything_under(tmp_path)
+
+    run = fastgen("new", "Shop", "--defaults", "--force", "-o", str(tmp_path))
+
+    assert_refused(run, "app", "stands where the template puts a folder")
+    assert everything_under(tmp_path) == before
 
 
 @pytest.mark.parametrize(
@@ -110,6 +153,7 @@ def test_missing_spec_file_is_refused(tmp_path: Path) -> None:
     [
         ("redis", ["--data", "KEY=VALUE"]),
         ("colour=blue", ["--data", "unknown key", "colour"]),
+        ("project_name=Other", ["--data", "project_name", "as NAME"]),
         ("database=oracle", ["database", "oracle"]),
         ("csrf=perhaps", ["csrf", "true or false"]),
     ],

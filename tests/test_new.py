@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tomllib
 from pathlib import Path
@@ -148,6 +149,42 @@ def test_project_is_a_git_repository_with_one_commit_and_a_clean_tree(tmp_path: 
 
     assert git("rev-list", "--count", "HEAD").strip() == "1"
     assert git("status", "--porcelain") == ""
+
+
+def test_project_folder_has_ordinary_permissions(tmp_path: Path) -> None:
+    fastgen("new", "Shop", "--defaults", "--no-git", "-o", str(tmp_path))
+
+    umask = os.umask(0)
+    os.umask(umask)
+    # Not the 0700 of the private staging folder it was rendered in.
+    assert (tmp_path / "shop").stat().st_mode & 0o777 == 0o777 & ~umask
+
+
+def test_a_failing_git_is_one_line_and_exit_1_leaving_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hooks = tmp_path / "gitconfig"
+    hooks.write_text("[commit]\n\tgpgsign = true\n[gpg]\n\tprogram = /bin/false\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(hooks))
+    out = tmp_path / "out"
+
+    run = fastgen("new", "Shop", "--defaults", "-o", str(out))
+
+    assert run.exit_code == 1
+    assert run.stderr.startswith("error: git commit failed") and "--no-git" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert everything_under(out) == []
+
+
+def test_next_commands_quote_the_path_and_ignore_the_description(tmp_path: Path) -> None:
+    run = fastgen(
+        "new", "Shop", "--defaults", "--no-git", "-o", str(tmp_path / "with space"),
+        "--data", "description=```",
+    )  # fmt: skip
+
+    assert run.exit_code == 0, run.stderr
+    assert f"cd '{tmp_path / 'with space' / 'shop'}'" in run.stdout
+    assert "alembic upgrade head" in run.stdout
 
 
 def test_no_git_makes_no_repository(tmp_path: Path) -> None:

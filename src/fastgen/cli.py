@@ -18,7 +18,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from fastgen import __version__
-from fastgen.errors import UserInputError
+from fastgen.errors import UserInputError, WorkFailed
 
 if TYPE_CHECKING:
     from fastgen.new import NewResult
@@ -61,9 +61,9 @@ def _root(
     """Generate layered FastAPI backends that work the moment they are made."""
 
 
-def _refuse(error: UserInputError) -> typer.Exit:
-    err.print(f"error: {error.message}", markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
+def _fail(message: str, code: int) -> typer.Exit:
+    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(code=code)
 
 
 @app.command(
@@ -121,7 +121,9 @@ def new(
             status=out.status if not quiet else lambda _message: contextlib.nullcontext(),
         )
     except UserInputError as error:
-        raise _refuse(error) from None
+        raise _fail(error.message, 2) from None
+    except WorkFailed as error:
+        raise _fail(error.message, 1) from None
     except KeyboardInterrupt:
         err.print("interrupted: nothing was written")
         raise typer.Exit(code=130) from None
@@ -156,7 +158,7 @@ def _report(result: NewResult) -> None:
         out.print("Made a git repository with one commit.")
     out.print("\nNext:\n")
     for command in result.next_commands:
-        out.print(f"  {command}", markup=False, highlight=False)
+        out.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)  # copy-pasteable
 
 
 @app.command(epilog="Example:\n\n  fastgen schema > fastgen-spec.schema.json")

@@ -1,8 +1,8 @@
 """Refusals of the user's input.
 
 Each is a value with one line for a person: what was wrong and where. The CLI
-turns every `UserInputError` into that line on stderr and exit code 2; nothing
-else is caught broadly.
+turns every `UserInputError` into that line on stderr and exit code 2, and a
+`WorkFailed` into its line and exit code 1; nothing else is caught broadly.
 """
 
 from __future__ import annotations
@@ -41,4 +41,12 @@ class TargetNotEmpty(UserInputError):
 
 
 class UnsafeTarget(UserInputError):
-    """The target would land outside the output folder, or is not a folder."""
+    """The target, or a folder on its way, is a file, or cannot be written."""
+
+
+class WorkFailed(Exception):
+    """A step outside fastgen failed (git); exit code 1, with the tool's own words."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
 from fastgen import __version__
+from fastgen.errors import WorkFailed
 
-_FALLBACK_IDENTITY = {"user.name": "fastgen", "user.email": "fastgen@localhost"}
+# Used only where git has no identity configured, so that the commit can be made.
+_FALLBACK_IDENTITY = {
+    "user.name": (("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"), "fastgen"),
+    "user.email": (("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"), "fastgen@localhost"),
+}
 
 
 def git_available() -> bool:
@@ -24,21 +30,18 @@ def _configured(key: str, cwd: Path) -> bool:
 
 def init_with_commit(project: Path) -> None:
     """Make the project a git repository with one commit of everything git does not ignore."""
+    env = dict(os.environ)
+    for key, (variables, value) in _FALLBACK_IDENTITY.items():
+        if not _configured(key, project):
+            env.update(dict.fromkeys(variables, value))
 
     def git(*args: str) -> None:
-        subprocess.run(["git", *args], cwd=project, check=True, capture_output=True, text=True)
+        run = subprocess.run(["git", *args], cwd=project, env=env, capture_output=True, text=True)
+        if run.returncode != 0:
+            said = (run.stderr.strip().splitlines() or ["no message"])[-1]
+            raise WorkFailed(f"git {args[0]} failed: {said} (use --no-git to skip the repository)")
 
-    git("init", "--quiet", "--initial-branch=main")
-    identity: list[str] = []
-    for key, value in _FALLBACK_IDENTITY.items():
-        if not _configured(key, project):
-            identity += ["-c", f"{key}={value}"]
+    git("init", "--quiet")
+    git("symbolic-ref", "HEAD", "refs/heads/main")  # --initial-branch needs git 2.28
     git("add", "--all")
-    git(
-        *identity,
-        "commit",
-        "--quiet",
-        "--no-verify",
-        "-m",
-        f"Initial commit from fastgen {__version__}",
-    )
+    git("commit", "--quiet", "--no-verify", "-m", f"Initial commit from fastgen {__version__}")

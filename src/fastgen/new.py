@@ -7,6 +7,7 @@ progress display, and prints the result.
 from __future__ import annotations
 
 import contextlib
+import shlex
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -62,7 +63,7 @@ def new_project(
                 gitrepo.init_with_commit(staging)
         write_env(staging)  # after the commit, so the secret can never be in the history
         files = project_files(staging)
-        next_commands = [f"cd {target}", *quick_start(staging / "README.md")]
+        next_commands = [f"cd {shlex.quote(str(target))}", *quick_start(staging / "README.md")]
         if not dry_run:
             output_dir.mkdir(parents=True, exist_ok=True)
             place(staging, target)
@@ -90,7 +91,11 @@ def collect_answers(
 def gather_answers(
     questions: Questionnaire, name: str, spec: Path | None, data: Iterable[str]
 ) -> tuple[Answers, dict[str, str]]:
-    """Merge answers by precedence (spec file < --data < NAME), with where each came from."""
+    """Merge answers by precedence (spec file < --data), with where each came from.
+
+    The project's name is NAME alone; a spec or --data naming it is refused
+    rather than silently overruled.
+    """
     given, origins = load_spec(spec, questions) if spec else ({}, {})
     for pair in data:
         key, sep, value = pair.partition("=")
@@ -99,9 +104,11 @@ def gather_answers(
         key = key.strip()
         questions.check_known({key: value}, "--data: ")
         given[key] = questions.questions[key].coerce(value)
-        origins.pop(key, None)
+        origins[key] = "--data"
+    if "project_name" in given:
+        where = origins["project_name"]
+        raise InvalidAnswer(f"{where}: project_name: give the name as NAME, not here")
     given["project_name"] = name
-    origins.pop("project_name", None)
     return given, origins
 
 
@@ -114,7 +121,10 @@ def quick_start(readme: Path) -> list[str]:
     wanted = {"Quick start", "Checks"}
     commands: list[str] = []
     section, in_block = "", False
-    for line in readme.read_text(encoding="utf-8").splitlines():
+    lines = readme.read_text(encoding="utf-8").splitlines()
+    # The title and the user's description come first: start at the first section.
+    start = next((i for i, line in enumerate(lines) if line.startswith("## ")), len(lines))
+    for line in lines[start:]:
         if line.startswith("```"):
             in_block = not in_block
             if not in_block:
@@ -127,6 +137,9 @@ def quick_start(readme: Path) -> list[str]:
 
 
 def check_target(target: Path, force: bool) -> None:
+    for folder in reversed(target.parents):
+        if folder.exists() and not folder.is_dir():
+            raise UnsafeTarget(f"{folder}: is not a folder")
     if target.exists() and not target.is_dir():
         raise UnsafeTarget(f"{target}: exists and is not a folder")
     if target.is_dir() and any(target.iterdir()) and not force:
@@ -150,7 +163,10 @@ def _staging(slug: str, output_dir: Path | None) -> Iterator[Path]:
         parent = output_dir.resolve()
         while not parent.exists():
             parent = parent.parent
-    staging = Path(tempfile.mkdtemp(prefix=f".{slug}-", dir=parent))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{slug}-", dir=parent))
+    except OSError as error:
+        raise UnsafeTarget(f"{parent}: cannot write here: {error.strerror}") from None
     try:
         yield staging
     finally:

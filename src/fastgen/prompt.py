@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.prompt import Confirm, Prompt
+from rich.text import Text
 
 from fastgen.errors import InvalidAnswer
 from fastgen.questions import Answers, Question, Questionnaire
@@ -43,9 +44,9 @@ def _ask_until_valid(
         try:
             value = question.coerce(raw)
         except InvalidAnswer as error:
-            console.print(f"[red]{error.message}[/red]")
+            console.print(Text(error.message, style="red"))
             continue
         message = questions.problem(question, {**answers, question.name: value})
         if message is None:
             return value
-        console.print(f"[red]{message}[/red]")
+        console.print(Text(message, style="red"))  # never markup: it echoes the answer

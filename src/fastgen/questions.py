@@ -134,6 +134,8 @@ class Questionnaire:
         """A JSON Schema of the spec file, for editors' completion and checks."""
         properties: dict[str, Any] = {}
         for q in self.asked:
+            if q.name == "project_name":
+                continue  # given as NAME on the command line
             prop: dict[str, Any] = {"description": q.help}
             if q.type == "bool":
                 prop["type"] = "boolean"

@@ -7,6 +7,7 @@ import secrets
 import shutil
 from pathlib import Path
 
+from fastgen.errors import UnsafeTarget
 from fastgen.questions import Answers, Questionnaire
 
 
@@ -58,16 +59,42 @@ def place(staging: Path, target: Path) -> None:
     A missing or empty target is replaced in one rename. A non-empty target (only
     reached with --force) gets each rendered file replaced in turn; files the
     template does not make are never touched, and an existing `.env` keeps its secrets.
+    Raises UnsafeTarget, having moved nothing, where a file of the target stands
+    where the template needs a folder, or the other way round.
     """
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)  # mkdtemp made it private; the project is not
     if not target.exists() or not any(target.iterdir()):
         if target.exists():
             target.rmdir()
         staging.rename(target)
         return
-    for rel in project_files(staging):
+    rendered = project_files(staging)
+    for rel in rendered:
+        dest = target / rel
+        clash = (
+            dest
+            if dest.is_dir()
+            else next(
+                (
+                    p
+                    for p in dest.parents
+                    if p.is_relative_to(target) and p.exists() and not p.is_dir()
+                ),
+                None,
+            )
+        )
+        if clash is not None:
+            raise UnsafeTarget(f"{clash}: stands where the template puts a {_kind(dest, clash)}")
+    for rel in rendered:
         dest = target / rel
         if rel == ".env" and dest.exists():
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging / rel, dest)
     shutil.rmtree(staging)
+
+
+def _kind(dest: Path, clash: Path) -> str:
+    return "file" if clash == dest else "folder"

@@ -38,13 +38,30 @@ def load_spec(path: Path, questions: Questionnaire) -> tuple[Answers, dict[str, 
 
     answers: Answers = {}
     lines: dict[str, str] = {}
+    loader = yaml.SafeLoader(text)
     for key_node, value_node in root.value:
+        where = f"{path}:{key_node.start_mark.line + 1}"
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise SpecError(f"{where}: keys must be plain names")
         key = key_node.value
-        lines[key] = f"{path}:{key_node.start_mark.line + 1}"
-        questions.check_known({key: None}, f"{lines[key]}: ")
-        value: Any = yaml.SafeLoader(text).construct_object(value_node, deep=True)
+        if key in lines:
+            raise SpecError(f"{where}: {key!r} is given twice (first at {lines[key]})")
+        lines[key] = where
+        questions.check_known({key: None}, f"{where}: ")
+        question = questions.questions[key]
         try:
-            answers[key] = questions.questions[key].coerce(value)
+            value: Any = (
+                # Text answers keep what was written: `python_version: 3.10` is
+                # "3.10", not the float 3.1.
+                value_node.value
+                if question.type != "bool" and isinstance(value_node, yaml.ScalarNode)
+                else loader.construct_object(value_node, deep=True)
+            )
+        except yaml.YAMLError as error:
+            problem = getattr(error, "problem", None) or "cannot be read"
+            raise SpecError(f"{where}: {key}: {problem}") from None
+        try:
+            answers[key] = question.coerce(value)
         except InvalidAnswer as error:
-            raise error.at(lines[key]) from None
+            raise error.at(where) from None
     return answers, lines

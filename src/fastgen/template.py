@@ -45,7 +45,7 @@ def _template_files(root: Path) -> list[Path]:
 
 
 def snapshot(root: Path | None = None) -> Path:
-    """A read-only copy of the template, named by its version and content hash."""
+    """A copy of the template, named by its version and content hash, never changed once made."""
     root = root or template_root()
     files = _template_files(root)
     digest = hashlib.sha256()
