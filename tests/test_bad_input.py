@@ -130,7 +130,7 @@ def test_force_where_a_folder_stands_for_a_template_file_is_refused_untouched(
 
     run = fastgen("new", "Shop", "--defaults", "--force", "-o", str(tmp_path))
 
-    assert_refused(run, "main.py", "stands where the template puts a file")
+    assert_refused(run, "main.py", "a folder stands where the template puts a file")
     assert everything_under(tmp_path) == before
 
 
@@ -144,7 +144,7 @@ def test_force_where_a_file_stands_for_a_template_folder_is_refused_untouched(
 
     run = fastgen("new", "Shop", "--defaults", "--force", "-o", str(tmp_path))
 
-    assert_refused(run, "app", "stands where the template puts a folder")
+    assert_refused(run, "app", "a file stands where the template puts a folder")
     assert everything_under(tmp_path) == before
 
 

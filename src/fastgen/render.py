@@ -72,21 +72,8 @@ def place(staging: Path, target: Path) -> None:
         return
     rendered = project_files(staging)
     for rel in rendered:
-        dest = target / rel
-        clash = (
-            dest
-            if dest.is_dir()
-            else next(
-                (
-                    p
-                    for p in dest.parents
-                    if p.is_relative_to(target) and p.exists() and not p.is_dir()
-                ),
-                None,
-            )
-        )
-        if clash is not None:
-            raise UnsafeTarget(f"{clash}: stands where the template puts a {_kind(dest, clash)}")
+        if problem := _clash(target, rel):
+            raise UnsafeTarget(problem)
     for rel in rendered:
         dest = target / rel
         if rel == ".env" and dest.exists():
@@ -96,5 +83,14 @@ def place(staging: Path, target: Path) -> None:
     shutil.rmtree(staging)
 
 
-def _kind(dest: Path, clash: Path) -> str:
-    return "file" if clash == dest else "folder"
+def _clash(target: Path, rel: str) -> str | None:
+    """Why the rendered file `rel` cannot replace what stands at its place in target."""
+    dest = target / rel
+    if dest.is_dir():
+        return f"{dest}: a folder stands where the template puts a file"
+    for folder in dest.parents:
+        if folder == target:
+            break
+        if folder.exists() and not folder.is_dir():
+            return f"{folder}: a file stands where the template puts a folder"
+    return None
