@@ -102,8 +102,7 @@ def gather_answers(
         if not sep:
             raise InvalidAnswer(f"--data {pair!r}: expected KEY=VALUE")
         key = key.strip()
-        questions.check_known({key: value}, "--data: ")
-        given[key] = questions.questions[key].coerce(value)
+        given[key] = questions.question(key, "--data: ").coerce(value)
         origins[key] = "--data"
     if "project_name" in given:
         where = origins["project_name"]

@@ -92,11 +92,12 @@ class Questionnaire:
     def asked(self) -> list[Question]:
         return [q for q in self.questions.values() if not q.hidden]
 
-    def check_known(self, answers: Mapping[str, Any], where: str = "") -> None:
-        for key in answers:
-            if key not in self.questions or self.questions[key].hidden:
-                known = ", ".join(q.name for q in self.asked)
-                raise UnknownQuestion(f"{where}unknown key {key!r} (known: {known})")
+    def question(self, key: str, where: str = "") -> Question:
+        """The visible question named key; UnknownQuestion (prefixed by where) otherwise."""
+        if key not in self.questions or self.questions[key].hidden:
+            known = ", ".join(q.name for q in self.asked)
+            raise UnknownQuestion(f"{where}unknown key {key!r} (known: {known})")
+        return self.questions[key]
 
     def default_for(self, question: Question, answers: Mapping[str, Any]) -> Any:
         """The default shown for a question, rendered against the answers so far."""
@@ -117,7 +118,8 @@ class Questionnaire:
 
         Raises InvalidAnswer naming the first key whose answer breaks a rule.
         """
-        self.check_known(given)
+        for key in given:
+            self.question(key)
         answers: Answers = {}
         for question in self.questions.values():
             if question.name in given:

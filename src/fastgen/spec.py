@@ -47,8 +47,7 @@ def load_spec(path: Path, questions: Questionnaire) -> tuple[Answers, dict[str, 
         if key in lines:
             raise SpecError(f"{where}: {key!r} is given twice (first at {lines[key]})")
         lines[key] = where
-        questions.check_known({key: None}, f"{where}: ")
-        question = questions.questions[key]
+        question = questions.question(key, f"{where}: ")
         try:
             value: Any = (
                 # Text answers keep what was written: `python_version: 3.10` is
