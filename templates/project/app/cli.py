@@ -5,23 +5,25 @@ import asyncio
 import getpass
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
 
 from app.core.config import Settings, get_settings
 from app.core.exceptions import AppException
 from app.core.resources import Resources
+from app.core.security import BCRYPT_MAX_BYTES
 from app.repositories.token_repository import RefreshTokenRepository
 from app.repositories.user_repository import UserRepository
-from app.schemas.user import UserAdminCreate, UserUpdate
+from app.schemas.user import PASSWORD_MIN_LENGTH, UserAdminCreate, UserUpdate
 from app.services.user_service import UserService
 
 
 async def create_admin(
-    settings: Settings, email: str, username: str, password: str
+    settings: Settings, email: str, username: str, read_password: Callable[[], str]
 ) -> str:
-    """Create an admin, or promote the existing user with this email."""
+    """Create an admin, or promote (and reactivate) the existing user with this
+    email; the password is read only to create one."""
     resources = Resources.from_settings(settings)
     try:
         async with resources.sessions() as session:
@@ -34,10 +36,12 @@ async def create_admin(
             )
             existing = await users.find_by_email(email.lower())
             if existing is not None:
-                await users.update(existing, UserUpdate(is_admin=True))
-                return f"Promoted {existing.email} to admin"
+                was_active = existing.is_active
+                await users.update(existing, UserUpdate(is_admin=True, is_active=True))
+                reactivated = "" if was_active else " and reactivated"
+                return f"Promoted{reactivated} {existing.email} to admin"
             data = UserAdminCreate(
-                email=email, username=username, password=password, is_admin=True
+                email=email, username=username, password=read_password(), is_admin=True
             )
             user = await users.create(data)
             return f"Created admin {user.email}"
@@ -49,6 +53,10 @@ def _read_password() -> str:
     # Never an argument: it would stay in the shell history and the process list.
     if password := os.environ.get("ADMIN_PASSWORD"):
         return password
+    print(
+        f"The password needs at least {PASSWORD_MIN_LENGTH} characters"
+        f" and at most {BCRYPT_MAX_BYTES} bytes."
+    )
     password = getpass.getpass("Password: ")
     if getpass.getpass("Repeat password: ") != password:
         raise SystemExit("Passwords do not match")
@@ -61,16 +69,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     create = commands.add_parser(
         "create-admin",
         help="create an admin, or promote the user with this email",
-        description="The password is read from ADMIN_PASSWORD, else prompted for.",
+        description="The password of a new admin is read from ADMIN_PASSWORD,"
+        " else prompted for; an existing user keeps theirs.",
     )
     create.add_argument("--email", required=True)
     create.add_argument("--username", required=True)
     args = parser.parse_args(argv)
 
-    password = _read_password()
     try:
         message = asyncio.run(
-            create_admin(get_settings(), args.email, args.username, password)
+            create_admin(get_settings(), args.email, args.username, _read_password)
         )
     except ValidationError as exc:
         for error in exc.errors():

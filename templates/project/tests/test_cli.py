@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.cli import main
@@ -24,6 +24,15 @@ def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+async def deactivate(database_url: str, email: str) -> None:
+    engine = create_async_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(User).where(User.email == email).values(is_active=False)
+        )
+    await engine.dispose()
 
 
 def stored_user(database_url: str, email: str) -> User | None:
@@ -68,8 +77,33 @@ def test_create_admin_promotes_an_existing_user(
 
 
 @pytest.mark.usefixtures("cli_env")
+def test_create_admin_reactivates_an_existing_user_without_asking_a_password(
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    main(["create-admin", "--email", "old@example.com", "--username", "old"])
+    asyncio.run(deactivate(database_url, "old@example.com"))
+    monkeypatch.delenv("ADMIN_PASSWORD")
+    prompts: list[str] = []
+    monkeypatch.setattr("getpass.getpass", prompts.append)
+
+    code = main(["create-admin", "--email", "old@example.com", "--username", "old"])
+
+    assert code == 0
+    assert prompts == []
+    assert "Promoted and reactivated old@example.com" in capsys.readouterr().out
+    user = stored_user(database_url, "old@example.com")
+    assert user is not None
+    assert user.is_admin
+    assert user.is_active
+
+
+@pytest.mark.usefixtures("cli_env")
 def test_create_admin_prompts_for_the_password_without_the_variable(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.delenv("ADMIN_PASSWORD")
     prompts = []
@@ -85,6 +119,7 @@ def test_create_admin_prompts_for_the_password_without_the_variable(
         == 0
     )
     assert len(prompts) == 2
+    assert "at least 8 characters and at most 72 bytes" in capsys.readouterr().out
     assert stored_user(database_url, "p@example.com") is not None
 
 

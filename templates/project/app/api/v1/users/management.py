@@ -41,17 +41,21 @@ async def read_user(user_id: IdPath, _: AdminUser, users: UserServiceDep) -> Use
     "/{user_id}", response_model=UserRead, responses=error_responses(404, 409, 422)
 )
 async def update_user(
-    user_id: IdPath, data: UserUpdate, _: AdminUser, users: UserServiceDep
+    user_id: IdPath, data: UserUpdate, admin: AdminUser, users: UserServiceDep
 ) -> UserRead:
-    user = await users.get(user_id)
-    return UserRead.model_validate(await users.update(user, data))
+    """409 `ADMIN_LOCKOUT` for deactivating or demoting yourself or the last
+    active admin."""
+    return UserRead.model_validate(await users.manage(admin.id, user_id, data))
 
 
 @router.delete(
     "/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(404, 422),
+    responses=error_responses(404, 409, 422),
 )
-async def delete_user(user_id: IdPath, _: AdminUser, users: UserServiceDep) -> Response:
-    await users.delete(await users.get(user_id))
+async def delete_user(
+    user_id: IdPath, admin: AdminUser, users: UserServiceDep
+) -> Response:
+    """409 `ADMIN_LOCKOUT` for yourself or the last active admin."""
+    await users.remove(admin.id, user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
