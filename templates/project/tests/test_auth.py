@@ -341,6 +341,44 @@ async def test_logout_ignores_another_users_refresh_token(
     assert refreshed.status_code == 200
 
 
+async def test_revoke_ends_the_login_without_an_access_token(
+    client: httpx.AsyncClient, user_factory: UserFactory
+) -> None:
+    await user_factory(username="rita")
+    first = (await login(client, "rita")).json()["refresh_token"]
+    other_login = (await login(client, "rita")).json()["refresh_token"]
+    second = (
+        await client.post("/api/v1/auth/refresh", json={"refresh_token": first})
+    ).json()["refresh_token"]
+
+    # The spent token still names its login: revoking it ends the successor too.
+    response = await client.post("/api/v1/auth/revoke", json={"refresh_token": first})
+
+    assert response.status_code == 204
+    refreshed = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": second}
+    )
+    assert refreshed.status_code == 401
+    untouched = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": other_login}
+    )
+    assert untouched.status_code == 200
+
+
+async def test_revoke_answers_an_unknown_token_as_a_known_one(
+    client: httpx.AsyncClient, user_factory: UserFactory
+) -> None:
+    await user_factory(username="sam")
+    known = (await login(client, "sam")).json()["refresh_token"]
+
+    answers = [
+        await client.post("/api/v1/auth/revoke", json={"refresh_token": token})
+        for token in (known, "never-issued", known)
+    ]
+
+    assert {(answer.status_code, answer.content) for answer in answers} == {(204, b"")}
+
+
 async def test_an_access_token_lives_15_minutes(
     client: httpx.AsyncClient, user_factory: UserFactory, resources: Resources
 ) -> None:
