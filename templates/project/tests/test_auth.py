@@ -1,8 +1,10 @@
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import jwt
+import pytest
 from sqlalchemy import select
 
 from app.core.resources import Resources
@@ -137,6 +139,53 @@ async def test_login_by_email_or_username_returns_a_token_pair(
     assert body["expires_in"] == 15 * 60
     assert body["refresh_token"] != by_name.json()["refresh_token"]
     assert by_email.headers["Cache-Control"] == "no-store"
+
+
+async def test_login_takes_json_as_well_as_the_form(
+    client: httpx.AsyncClient, user_factory: UserFactory
+) -> None:
+    await user_factory(username="jason")
+
+    response = await client.post(
+        "/api/v1/auth/login", json={"username": "jason", "password": PASSWORD}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["token_type"] == "bearer"
+
+
+@pytest.mark.parametrize(
+    ("request_body", "loc"),
+    [
+        ({"json": {"username": "jason"}}, ["body", "password"]),
+        ({"data": {"username": "jason"}}, ["body", "password"]),
+        (
+            {"content": b"{not json", "headers": {"Content-Type": "application/json"}},
+            ["body"],
+        ),
+    ],
+    ids=["json", "form", "broken-json"],
+)
+async def test_a_login_body_missing_a_field_is_a_422_naming_it(
+    client: httpx.AsyncClient, request_body: dict[str, Any], loc: list[str]
+) -> None:
+    response = await client.post("/api/v1/auth/login", **request_body)
+
+    assert response.status_code == 422
+    assert response.json()["error"] == "VALIDATION_ERROR"
+    assert [error["loc"] for error in response.json()["detail"]] == [loc]
+
+
+async def test_openapi_documents_both_login_bodies(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()
+
+    login_body = schema["paths"]["/api/v1/auth/login"]["post"]["requestBody"]
+    assert list(login_body["content"]) == [
+        "application/x-www-form-urlencoded",
+        "application/json",
+    ]
+    password_flow = schema["components"]["securitySchemes"]["OAuth2PasswordBearer"]
+    assert password_flow["flows"]["password"]["tokenUrl"] == "/api/v1/auth/login"
 
 
 async def test_unknown_user_and_wrong_password_get_the_same_answer(

@@ -10,6 +10,13 @@ class TokenPair(BaseModel):
     expires_in: int
 
 
+class LoginRequest(BaseModel):
+    """An email or a username as `username`, and the password."""
+
+    username: str
+    password: str
+
+
 class RefreshRequest(BaseModel):
     refresh_token: str
 
