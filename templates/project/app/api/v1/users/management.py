@@ -2,7 +2,7 @@ from fastapi import APIRouter, Response, status
 
 from app.core.dependencies import AdminUser, IdPath, PageParamsDep, UserServiceDep
 from app.schemas.common import Page, error_responses
-from app.schemas.user import UserAdminCreate, UserRead, UserUpdate
+from app.schemas.user import UserAdminCreate, UserRead, UserReplace, UserUpdate
 
 router = APIRouter(responses=error_responses(401, 403))
 
@@ -40,11 +40,21 @@ async def read_user(user_id: IdPath, _: AdminUser, users: UserServiceDep) -> Use
 @router.put(
     "/{user_id}", response_model=UserRead, responses=error_responses(404, 409, 422)
 )
+async def replace_user(
+    user_id: IdPath, data: UserReplace, admin: AdminUser, users: UserServiceDep
+) -> UserRead:
+    """Set every field, and the password when sent. 409 `ADMIN_LOCKOUT` for
+    deactivating or demoting yourself or the last active admin."""
+    return UserRead.model_validate(await users.manage(admin.id, user_id, data))
+
+
+@router.patch(
+    "/{user_id}", response_model=UserRead, responses=error_responses(404, 409, 422)
+)
 async def update_user(
     user_id: IdPath, data: UserUpdate, admin: AdminUser, users: UserServiceDep
 ) -> UserRead:
-    """409 `ADMIN_LOCKOUT` for deactivating or demoting yourself or the last
-    active admin."""
+    """Change only the fields sent, by the same rules as PUT."""
     return UserRead.model_validate(await users.manage(admin.id, user_id, data))
 
 
