@@ -130,7 +130,9 @@ def test_user_read_after_update_through_the_other_worker_is_fresh(
         # The reader caches the profile, the writer changes it, the reader reads again.
         assert reader.call("GET", "/api/v1/users/me", token=token).status == 200
         name = f"changing_{round_}"
-        updated = writer.call("PUT", "/api/v1/users/me", json_body={"username": name}, token=token)
+        updated = writer.call(
+            "PATCH", "/api/v1/users/me", json_body={"username": name}, token=token
+        )
         assert updated.status == 200, updated
         seen = reader.call("GET", "/api/v1/users/me", token=token)
         assert seen.status == 200
