@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import everything_under, fastgen
+from conftest import everything_under, fastgen, fastgen_process
 
 
 def assert_refused(run, *words: str) -> None:
@@ -87,7 +87,7 @@ def test_target_that_is_a_file_is_refused(tmp_path: Path) -> None:
         ("? [a, b]\n: 1\n", ["spec.yaml:1", "plain names"]),
         ("redis: !!python/object:os.system {}\n", ["spec.yaml:1", "redis"]),
         ("python_version: 3.10\n", ["spec.yaml:1", "'3.10' is not one of"]),
-        ("project_name: Other\n", ["spec.yaml:1", "project_name", "as NAME"]),
+        ("project_name: Other\n", ["spec.yaml:1", "project_name", "'Other' disagrees with NAME"]),
     ],
 )  # fmt: skip
 def test_bad_spec_is_refused_naming_the_key_and_line(
@@ -165,8 +165,56 @@ def test_bad_data_is_refused(tmp_path: Path, pair: str, words: list[str]) -> Non
     assert everything_under(tmp_path) == []
 
 
-def test_unknown_option_is_a_usage_error(tmp_path: Path) -> None:
-    run = fastgen("new", "Shop", "--frobnicate", "-o", str(tmp_path))
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["new", "Shop", "--frobnicate"], ["no such option: --frobnicate", "fastgen new --help"]),
+        (["nwe", "Shop"], ["no such command 'nwe'", "fastgen --help"]),
+        (["new", "Shop", "--data"], ["'--data' requires an argument"]),
+        (["new", "Shop", "--spec", "."], ["'--spec'", "is a directory"]),
+        (["new", "Shop", "Other"], ["unexpected extra argument"]),
+        (["new", "--defaults"], ["project_name", "as NAME"]),
+    ],
+    ids=["unknown-option", "unknown-command", "missing-value", "spec-folder", "two-names",
+         "no-name"],
+)  # fmt: skip
+def test_refused_command_lines_are_one_error_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], words: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
 
-    assert run.exit_code == 2
+    run = fastgen(*args)
+
+    assert_refused(run, *words)
+    assert run.stdout == ""
     assert everything_under(tmp_path) == []
+
+
+def test_a_refused_command_line_is_one_line_from_the_installed_command(tmp_path: Path) -> None:
+    run = fastgen_process("new", "Shop", "--frobnicate", cwd=tmp_path)
+
+    assert run.returncode == 2
+    (line,) = run.stderr.splitlines()
+    assert line.startswith("error: no such option: --frobnicate")
+    assert line.endswith("(see 'fastgen new --help')")
+    assert everything_under(tmp_path) == []
+
+
+def test_spec_without_a_project_name_needs_name(tmp_path: Path) -> None:
+    spec_file = tmp_path / "spec.yaml"
+    spec_file.write_text("redis: true\n")
+
+    run = fastgen("new", "--spec", str(spec_file), "-o", str(tmp_path / "out"))
+
+    assert_refused(run, "project_name", "as NAME (or in the spec file)")
+    assert not (tmp_path / "out").exists()
+
+
+def test_spec_project_name_is_checked_like_name_naming_its_line(tmp_path: Path) -> None:
+    spec_file = tmp_path / "spec.yaml"
+    spec_file.write_text("redis: true\nproject_name: 1shop\n")
+
+    run = fastgen("new", "--spec", str(spec_file), "-o", str(tmp_path / "out"))
+
+    assert_refused(run, "spec.yaml:2", "project_name", "must not start with a digit")
+    assert not (tmp_path / "out").exists()

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 import fastgen
 from conftest import fastgen_process
@@ -36,6 +39,25 @@ def test_new_help_documents_every_flag_with_examples() -> None:
     assert "fastgen new shop --spec shop.yaml" in run.stdout
 
 
+@pytest.mark.parametrize("command", [[], ["new"], ["schema"]], ids=["fastgen", "new", "schema"])
+def test_help_shows_only_what_can_be_typed(command: list[str]) -> None:
+    run = fastgen_process(*command, "--help")
+
+    assert run.returncode == 0
+    # No type labels such as <bool> or <list[str]>, no {name}: a value is named
+    # by what to type (KEY=VALUE, DIR, FILE).
+    assert re.findall(r"<[a-z][a-z\[\]]*>|\{[a-z_]+\}", run.stdout) == []
+
+
+def test_new_help_names_the_values_its_options_take() -> None:
+    run = fastgen_process("new", "--help")
+
+    assert "Usage: fastgen new [OPTIONS] [NAME]" in run.stdout
+    for option in ("--spec FILE", "-d, --data KEY=VALUE", "-o, --output-dir DIR"):
+        assert option in run.stdout
+    assert "NAME may be left out when the --spec file names the project" in run.stdout
+
+
 def test_help_does_not_import_copier() -> None:
     probe = (
         "import sys\n"
@@ -61,7 +83,7 @@ def test_schema_is_json_schema_of_the_questions() -> None:
     assert props["redis"]["type"] == "boolean"
     assert props["python_version"]["default"] == "3.12"
     assert "template_version" not in props
-    assert "project_name" not in props  # given as NAME
+    assert props["project_name"]["type"] == "string"  # a spec may name its project
     assert set(props) >= {"description", "author", "rate_limit", "csrf",
                           "admin", "example_items", "docker", "ci"}  # fmt: skip
 

@@ -9,44 +9,73 @@ from pathlib import Path
 import pexpect
 import yaml
 
+# The questions after the database, in copier.yml's order.
+YES_NO_AND_CI = ("Use Redis", "Rate limiting", "CSRF protection", "Admin routes",
+                 "Example owner-scoped", "Dockerfile and compose file", "CI workflow")  # fmt: skip
+
+
+class Terminal:
+    """`fastgen new "Tea Shop"` on a pseudo-terminal, answered line by line."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.project = tmp_path / "out" / "tea-shop"
+        env = {**os.environ, "FASTGEN_CACHE_DIR": str(tmp_path / "cache"), "TERM": "xterm"}
+        self.child = pexpect.spawn(
+            sys.executable,
+            ["-m", "fastgen", "new", "Tea Shop", "--output-dir", str(tmp_path / "out"), "--no-git"],
+            env=env,
+            encoding="utf-8",
+            timeout=60,
+            dimensions=(50, 200),
+        )
+
+    def expect(self, text: str) -> None:
+        self.child.expect_exact(text)
+
+    def answer(self, question: str, reply: str, default: str | None = None) -> None:
+        self.expect(question)
+        if default is not None:
+            self.expect(f"({default})")
+        self.child.sendline(reply)
+
+    def recorded_answers(self) -> dict[str, object]:
+        """Once fastgen has finished: what the project's answers file holds."""
+        self.child.expect(pexpect.EOF)
+        self.child.close()
+        assert self.child.exitstatus == 0
+        return yaml.safe_load((self.project / ".copier-answers.yml").read_text())
+
 
 def test_questions_on_a_terminal_validate_each_answer_and_make_the_project(
     tmp_path: Path,
 ) -> None:
-    env = {**os.environ, "FASTGEN_CACHE_DIR": str(tmp_path / "cache"), "TERM": "xterm"}
-    out = tmp_path / "out"
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "fastgen", "new", "Tea Shop", "--output-dir", str(out), "--no-git"],
-        env=env,
-        encoding="utf-8",
-        timeout=60,
-        dimensions=(50, 200),
-    )
-
-    def answer(question: str, reply: str) -> None:
-        child.expect_exact(question)
-        child.sendline(reply)
+    term = Terminal(tmp_path)
+    answer = term.answer
 
     answer("Folder and distribution name", "Tea Shop!")  # refused by copier.yml's validator
-    child.expect_exact("project_slug: lower-case letters and digits")
+    term.expect("project_slug: lower-case letters and digits")
     answer("Folder and distribution name", "")  # the default derived from the name
     answer("One-line description", 'Tea, cakes & "scones"')
     answer("Author", "Ann O'Neil")
-    answer("Python version the project targets", "2.7")  # not one of the choices
+    answer("Python version the project targets [3.11/3.12/3.13]", "2.7")  # not a choice
+    term.expect("'2.7' is not one of: 3.11, 3.12, 3.13")
+    answer("Python version the project targets", "3.1")  # begins three choices
+    term.expect("'3.1' could be any of: 3.11, 3.12, 3.13")
     answer("Python version the project targets", "3.11")
-    answer("Database", "postgresql")
-    answer("Use Redis", "y")
+    answer("Database [sqlite/postgresql]", "pg")  # an alias
+    answer("Use Redis", "YES")
+    answer("Rate limiting", "maybe")  # neither yes nor no
+    term.expect("rate_limit: expected true or false")
     for question in ("Rate limiting", "CSRF protection", "Admin routes", "Example owner-scoped"):
         answer(question, "")
-    answer("Dockerfile and compose file", "n")
-    answer("CI workflow", "none")
-    child.expect_exact("Wrote")
-    child.expect(pexpect.EOF)
-    child.close()
+    answer("Dockerfile and compose file [y/n]", "no")
+    answer("CI workflow", "no")  # the prefix of "none"
+    term.expect("database")
+    term.expect("postgresql")  # the answers are shown before anything is written
+    answer("Write the project with these answers? [y/n]", "yes")
+    term.expect("Wrote")
+    answers = term.recorded_answers()
 
-    assert child.exitstatus == 0
-    answers = yaml.safe_load((out / "tea-shop" / ".copier-answers.yml").read_text())
     assert answers["project_slug"] == "tea-shop"
     assert answers["description"] == 'Tea, cakes & "scones"'
     assert answers["author"] == "Ann O'Neil"
@@ -55,4 +84,28 @@ def test_questions_on_a_terminal_validate_each_answer_and_make_the_project(
     assert answers["redis"] is True
     assert answers["rate_limit"] is True and answers["admin"] is True
     assert answers["docker"] is False and answers["ci"] == "none"
-    assert not (out / "tea-shop" / "Dockerfile").exists()
+    assert not (term.project / "Dockerfile").exists()
+
+
+def test_declining_the_summary_asks_again_with_the_answers_as_defaults(tmp_path: Path) -> None:
+    term = Terminal(tmp_path)
+    answer = term.answer
+
+    answer("Folder and distribution name", "")
+    answer("One-line description", "First try")
+    for question in ("Author", "Python version", "Database", *YES_NO_AND_CI):
+        answer(question, "")
+    answer("Write the project with these answers?", "n")
+    assert not term.project.exists(), "nothing is written before the answers are confirmed"
+    answer("Folder and distribution name", "", default="tea-shop")
+    answer("One-line description", "", default="First try")  # the answer just given
+    answer("Author", "")
+    answer("Python version", "")
+    answer("Database", "postgres")  # a prefix of postgresql
+    for question in YES_NO_AND_CI:
+        answer(question, "")
+    answer("Write the project with these answers?", "y")
+    answers = term.recorded_answers()
+
+    assert answers["description"] == "First try"
+    assert answers["database"] == "postgresql"

@@ -283,3 +283,91 @@ def test_interrupt_while_rendering_leaves_no_half_made_folder(
     assert run.exit_code == 130
     assert "nothing was written" in run.stderr
     assert everything_under(tmp_path) == []
+
+
+def test_the_tree_of_files_is_listed_only_with_verbose(tmp_path: Path) -> None:
+    plain = fastgen("new", "Shop", "--defaults", "--no-git", "-o", str(tmp_path / "a"))
+    verbose = fastgen(
+        "new", "Shop", "--defaults", "--no-git", "--verbose", "-o", str(tmp_path / "b")
+    )
+
+    assert plain.exit_code == verbose.exit_code == 0
+    assert "Wrote " in plain.stdout and "Wrote " in verbose.stdout
+    assert "main.py" not in plain.stdout and "health.py" not in plain.stdout
+    assert "main.py" in verbose.stdout and "health.py" in verbose.stdout
+
+
+def test_the_example_spec_makes_its_project(tmp_path: Path) -> None:
+    run = fastgen(
+        "new", "--spec", str(REPO / "examples" / "shop.yaml"), "--dry-run", "-o", str(tmp_path)
+    )
+
+    assert run.exit_code == 0, run.stderr
+    assert "Would write" in run.stdout and str(tmp_path / "shop") in run.stdout
+
+
+def test_a_spec_that_names_its_project_needs_no_name(tmp_path: Path) -> None:
+    spec = tmp_path / "shop.yaml"
+    spec.write_text("project_name: Corner Shop\nredis: true\n")
+
+    alone = fastgen("new", "--spec", str(spec), "--no-git", "-o", str(tmp_path / "a"))
+    agreeing = fastgen(
+        "new", "Corner Shop", "--spec", str(spec), "--no-git", "-o", str(tmp_path / "b")
+    )
+
+    assert alone.exit_code == 0, alone.stderr
+    assert agreeing.exit_code == 0, agreeing.stderr
+    for out in ("a", "b"):
+        answers = answers_of(tmp_path / out / "corner-shop")
+        assert answers["project_name"] == "Corner Shop" and answers["redis"] is True
+
+
+@pytest.mark.parametrize(("running", "expected"), [("3.13", "3.13"), ("3.14", "3.12")])
+def test_default_python_is_the_running_one_when_the_template_offers_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, running: str, expected: str
+) -> None:
+    from fastgen import pythons
+
+    monkeypatch.setattr(pythons, "running_version", lambda: running)
+
+    run = fastgen("new", "Shop", "--defaults", "--no-git", "-o", str(tmp_path))
+
+    assert run.exit_code == 0, run.stderr
+    assert answers_of(tmp_path / "shop")["python_version"] == expected
+    assert f"python{expected} -m venv .venv" in run.stdout  # the next commands use it
+
+
+def test_a_target_python_not_found_here_is_said_with_one_that_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastgen import pythons
+
+    monkeypatch.setattr(pythons, "runs", lambda version: version == "3.11")
+
+    missing = fastgen("new", "Shop", "--defaults", "--no-git", "-o", str(tmp_path / "a"),
+                      "--data", "python_version=3.13")  # fmt: skip
+    found = fastgen("new", "Shop", "--defaults", "--no-git", "-o", str(tmp_path / "b"),
+                    "--data", "python_version=3.11")  # fmt: skip
+
+    assert missing.exit_code == found.exit_code == 0
+    assert (
+        "note: the project targets Python 3.13 and python3.13 is not found here: install it, "
+        "or make the project for one you have (--data python_version=3.11)"
+    ) in missing.stdout
+    assert "note:" not in found.stdout
+
+
+def test_a_python_command_runs_only_if_it_exits_cleanly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastgen import pythons
+
+    for version, status in (("3.97", 0), ("3.98", 127)):  # 127: a pyenv shim of an unselected one
+        command = tmp_path / f"python{version}"
+        command.write_text(f"#!/bin/sh\nexit {status}\n")
+        command.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    assert pythons.runs("3.97") is True
+    assert pythons.runs("3.98") is False
+    assert pythons.runs("3.99") is False  # not on PATH at all

@@ -1,7 +1,9 @@
 """The command line: parse options, call the package, print the outcome.
 
-No business logic lives here. Every `UserInputError` becomes one line on stderr
-and exit code 2; copier is imported only by the commands that render.
+No business logic lives here. Every refused input, fastgen's own
+`UserInputError` or a usage error of the parser (unknown option, missing value),
+becomes one `error:` line on stderr and exit code 2; copier is imported only by
+the commands that render.
 """
 
 from __future__ import annotations
@@ -9,13 +11,15 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
+from typer.core import TyperGroup
 
 from fastgen import __version__
 from fastgen.errors import UserInputError, WorkFailed
@@ -23,26 +27,72 @@ from fastgen.errors import UserInputError, WorkFailed
 if TYPE_CHECKING:
     from fastgen.new import NewResult
 
+# \b keeps the examples' lines as written (the help formatter rewraps paragraphs).
 EXAMPLES = """Examples:
 
+\b
   fastgen new shop                      ask the questions on a terminal
-
   fastgen new shop --defaults           no questions, default answers
-
-  fastgen new shop --spec shop.yaml --data database=postgresql
-
+  fastgen new --spec shop.yaml          the spec names the project
   fastgen schema > fastgen-spec.schema.json"""
 
+out = Console()
+err = Console(stderr=True)
+
+
+def _error(message: str) -> None:
+    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    _error(message)
+    return typer.Exit(code=code)
+
+
+class _OneLineErrors(TyperGroup):
+    """The parser's own refusals as one `error:` line and exit code 2, like fastgen's."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            # Not standalone: usage errors reach us instead of typer's boxed message.
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except typer.TyperException as error:
+            code = error.exit_code
+            # Running `fastgen` alone has printed the help: nothing was refused.
+            if type(error).__name__ != "NoArgsIsHelpError":
+                message = error.format_message().rstrip(".")
+                ctx = getattr(error, "ctx", None)
+                hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+                _error(message[:1].lower() + message[1:] + hint)
+        except typer.Abort:  # end of input at a prompt
+            err.print("aborted: nothing was written")
+            code = 1
+        code = code if isinstance(code, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+# Plain help (the argument parser's own layout): rich help shows types such as
+# <bool> and <list[str]> that cannot be typed as shown; every value an option
+# takes is named by its metavar instead (KEY=VALUE, DIR, FILE).
 app = typer.Typer(
     name="fastgen",
+    cls=_OneLineErrors,
     help="Generate layered FastAPI backends that work the moment they are made.",
     epilog=EXAMPLES,
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
 
 
 def _version(value: bool) -> None:
@@ -61,49 +111,63 @@ def _root(
     """Generate layered FastAPI backends that work the moment they are made."""
 
 
-def _fail(message: str, code: int) -> typer.Exit:
-    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(code=code)
-
-
 @app.command(
+    short_help="Create a new project.",
     epilog=(
-        "Examples:\n\n"
-        "  fastgen new shop\n\n"
-        "  fastgen new shop --defaults --output-dir ~/code --no-git\n\n"
-        "  fastgen new shop --spec shop.yaml --data redis=true --data database=postgresql\n\n"
-        "  fastgen new shop --defaults --dry-run"
-    )
+        "Examples:\n\n\b\n"
+        "  fastgen new shop\n"
+        "  fastgen new shop --defaults --output-dir ~/code --no-git\n"
+        "  fastgen new shop --spec shop.yaml --data redis=true --data database=postgresql\n"
+        "  fastgen new --spec shop.yaml --defaults --dry-run"
+    ),
 )
 def new(
-    name: Annotated[str, typer.Argument(help="Project name; its slug names the folder.")],
+    # Described in the docstring: the help's argument list would show it as `NAME <str>`.
+    name: Annotated[str | None, typer.Argument(metavar="NAME", hidden=True)] = None,
     defaults: Annotated[
         bool, typer.Option("--defaults", help="Ask nothing; use defaults for what is not given.")
     ] = False,
     spec: Annotated[
         Path | None,
-        typer.Option("--spec", help="YAML file of answers (see `fastgen schema`).", dir_okay=False),
+        typer.Option(
+            "--spec",
+            metavar="FILE",
+            help="YAML file of answers (see `fastgen schema`).",
+            dir_okay=False,
+        ),
     ] = None,
     data: Annotated[
         list[str] | None,
-        typer.Option("--data", "-d", help="One answer as KEY=VALUE; repeatable; beats --spec."),
+        typer.Option(
+            "--data",
+            "-d",
+            metavar="KEY=VALUE",
+            help="One answer; repeatable; beats --spec.",
+        ),
     ] = None,
     output_dir: Annotated[
-        Path, typer.Option("--output-dir", "-o", help="Folder to create the project in.")
+        Path,
+        typer.Option("--output-dir", "-o", metavar="DIR", help="Folder to create the project in."),
     ] = Path("."),
     force: Annotated[
         bool,
         typer.Option("--force", help="Write into a non-empty folder, replacing template files."),
     ] = False,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print the files that would be written; write none.")
+        bool, typer.Option("--dry-run", help="List the files that would be written; write none.")
     ] = False,
     no_git: Annotated[
         bool, typer.Option("--no-git", help="Do not make the project a git repository.")
     ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="List every file written.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
 ) -> None:
-    """Create a new project in ./<slug> (or under --output-dir)."""
+    """Create a new project named NAME, in the folder its slug names (`My Shop`: ./my-shop).
+
+    NAME may be left out when the --spec file names the project (project_name).
+    """
     from fastgen.new import new_project
     from fastgen.prompt import ask_missing
 
@@ -128,11 +192,10 @@ def new(
         err.print("interrupted: nothing was written")
         raise typer.Exit(code=130) from None
     if not quiet:
-        _report(result)
+        _report(result, files=verbose or dry_run)
 
 
-def _report(result: NewResult) -> None:
-    answers = result.answers
+def _file_tree(result: NewResult) -> Tree:
     tree = Tree(Text(str(result.target), style="bold"))
     folders: dict[str, Tree] = {}
     for rel in result.files:
@@ -144,24 +207,39 @@ def _report(result: NewResult) -> None:
                 folders[key] = node.add(Text(parts[depth - 1] + "/", style="blue"))
             node = folders[key]
         node.add(Text(parts[-1]))
-    out.print(tree)
+    return tree
+
+
+def _report(result: NewResult, files: bool) -> None:
+    """The summary line and the next commands; the file tree when asked (or a dry run)."""
+    answers = result.answers
+    if files:
+        out.print(_file_tree(result))
+        out.print()
     variant = ", ".join(
-        [answers["database"], "redis" if answers["redis"] else "no redis"]
+        [f"python {answers['python_version']}", answers["database"]]
+        + ["redis" if answers["redis"] else "no redis"]
         + [k for k in ("rate_limit", "csrf", "admin", "example_items", "docker") if answers[k]]
         + ([f"ci={answers['ci']}"] if answers["ci"] != "none" else [])
     )
     verb = "Would write" if result.dry_run else "Wrote"
-    out.print(f"\n{verb} {len(result.files)} files ({variant}).")
+    summary = f"{verb} {len(result.files)} files to {result.target} ({variant})."
+    out.print(summary, markup=False, highlight=False, soft_wrap=True)
     if result.dry_run:
         return
     if result.git:
         out.print("Made a git repository with one commit.")
+    for note in result.notes:
+        out.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
     out.print("\nNext:\n")
     for command in result.next_commands:
         out.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)  # copy-pasteable
 
 
-@app.command(epilog="Example:\n\n  fastgen schema > fastgen-spec.schema.json")
+@app.command(
+    short_help="Print the JSON Schema of spec files.",
+    epilog="Example:\n\n  fastgen schema > fastgen-spec.schema.json",
+)
 def schema() -> None:
     """Print the JSON Schema of spec files (for editor completion and checks)."""
     from fastgen import template
@@ -172,4 +250,4 @@ def schema() -> None:
 
 
 def main() -> None:
-    app()
+    app(prog_name="fastgen")  # also under `python -m fastgen`: help and errors name the command

@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastgen import gitrepo, template
+from fastgen import gitrepo, pythons, template
 from fastgen.errors import InvalidAnswer, TargetNotEmpty, UnsafeTarget
 from fastgen.questions import Answers, Questionnaire
 from fastgen.render import place, project_files, render, write_env
@@ -33,10 +33,11 @@ class NewResult:
     dry_run: bool
     git: bool
     next_commands: list[str]
+    notes: list[str]  # what the user should know before running the next commands
 
 
 def new_project(
-    name: str,
+    name: str | None,
     *,
     spec: Path | None = None,
     data: Iterable[str] = (),
@@ -48,7 +49,7 @@ def new_project(
     status: Status = lambda _message: contextlib.nullcontext(),
 ) -> NewResult:
     source = template.snapshot()
-    questions = Questionnaire.from_file(source / "copier.yml")
+    questions = local_defaults(Questionnaire.from_file(source / "copier.yml"))
     answers = collect_answers(questions, name, spec, data, prompter)
 
     target = output_dir / answers["project_slug"]
@@ -67,12 +68,32 @@ def new_project(
         if not dry_run:
             output_dir.mkdir(parents=True, exist_ok=True)
             place(staging, target)
-    return NewResult(target, files, answers, dry_run, make_repo, next_commands)
+    notes = [] if dry_run else _notes(questions, answers)
+    return NewResult(target, files, answers, dry_run, make_repo, next_commands, notes)
+
+
+def local_defaults(questions: Questionnaire) -> Questionnaire:
+    """The questions with the defaults this machine knows better than copier.yml:
+    the Python running fastgen, when the template offers it."""
+    running = pythons.running_version()
+    if running in _choices(questions):
+        return questions.with_default("python_version", running)
+    return questions
+
+
+def _notes(questions: Questionnaire, answers: Answers) -> list[str]:
+    """What the user should know before running the next commands."""
+    missing_python = pythons.missing_note(answers["python_version"], _choices(questions))
+    return [missing_python] if missing_python else []
+
+
+def _choices(questions: Questionnaire) -> tuple[str, ...]:
+    return questions.questions["python_version"].choices
 
 
 def collect_answers(
     questions: Questionnaire,
-    name: str,
+    name: str | None,
     spec: Path | None,
     data: Iterable[str],
     prompter: Prompter | None,
@@ -89,12 +110,13 @@ def collect_answers(
 
 
 def gather_answers(
-    questions: Questionnaire, name: str, spec: Path | None, data: Iterable[str]
+    questions: Questionnaire, name: str | None, spec: Path | None, data: Iterable[str]
 ) -> tuple[Answers, dict[str, str]]:
     """Merge answers by precedence (spec file < --data), with where each came from.
 
-    The project's name is NAME alone; a spec or --data naming it is refused
-    rather than silently overruled.
+    The project's name is NAME, or the spec's project_name (so that a spec file
+    alone can regenerate a project in CI); a NAME that disagrees with the spec
+    is refused rather than silently winning, and --data does not name projects.
     """
     given, origins = load_spec(spec, questions) if spec else ({}, {})
     for pair in data:
@@ -104,10 +126,15 @@ def gather_answers(
         key = key.strip()
         given[key] = questions.question(key, "--data: ").coerce(value)
         origins[key] = "--data"
-    if "project_name" in given:
+    named = given.get("project_name")
+    if origins.get("project_name") == "--data":
+        raise InvalidAnswer("--data: project_name: give the name as NAME (or in the spec file)")
+    if name is None and named is None:
+        raise InvalidAnswer("project_name: give the project's name as NAME (or in the spec file)")
+    if name is not None and named is not None and name != named:
         where = origins["project_name"]
-        raise InvalidAnswer(f"{where}: project_name: give the name as NAME, not here")
-    given["project_name"] = name
+        raise InvalidAnswer(f"{where}: project_name: {named!r} disagrees with NAME {name!r}")
+    given["project_name"] = name if name is not None else named
     return given, origins
 
 

@@ -1,48 +1,82 @@
 """Asking the questions of copier.yml on a terminal.
 
 Each answer is checked as soon as it is typed, with the validator from
-copier.yml; a refused answer shows the validator's message and the question is
-asked again.
+copier.yml; a refused answer shows why and the question is asked again. Yes/no
+questions take y, yes, n or no; choices take a prefix that names one of them
+(`post`) or a common alias (`pg`). Before anything is written, the answers are
+shown and confirmed; declining asks again, each answer given becoming the
+default.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
-from rich.prompt import Confirm, Prompt
+from rich.prompt import Prompt
+from rich.table import Table
 from rich.text import Text
 
 from fastgen.errors import InvalidAnswer
-from fastgen.questions import Answers, Question, Questionnaire
+from fastgen.questions import Answers, Question, Questionnaire, yes_or_no
+
+# Other names people give a choice; used only where the choice is offered.
+_ALIASES = {"pg": "postgresql", "postgres": "postgresql", "sqlite3": "sqlite", "gh": "github"}
 
 
 def ask_missing(questions: Questionnaire, given: Answers, console: Console) -> Answers:
-    """Ask every visible question that has no answer yet, in copier.yml's order."""
-    answers: Answers = {}
-    for question in questions.asked:
-        if question.name in given:
-            answers[question.name] = given[question.name]
-        else:
-            answers[question.name] = _ask_until_valid(questions, question, answers, console)
-    return answers
+    """Ask every visible question that has no answer yet, in copier.yml's order,
+    until the user confirms the answers."""
+    previous: Answers = {}
+    while True:
+        answers: Answers = {}
+        for question in questions.asked:
+            if question.name in given:
+                answers[question.name] = given[question.name]
+            else:
+                default = previous.get(question.name, questions.default_for(question, answers))
+                answers[question.name] = _ask_until_valid(
+                    questions, question, answers, default, console
+                )
+        console.print(_summary(answers))
+        if _confirm("Write the project with these answers?", console):
+            return answers
+        previous = answers
+
+
+def _confirm(question: str, console: Console) -> bool:
+    while True:
+        reply = Prompt.ask(Text(f"{question} [y/n]"), default="y", console=console)
+        if (meant := yes_or_no(reply)) is not None:
+            return meant
+        console.print(Text("Please answer y or n.", style="red"))
+
+
+def _summary(answers: Answers) -> Table:
+    table = Table(show_header=False, box=None, padding=(0, 2))
+    for name, value in answers.items():
+        shown = ("yes" if value else "no") if isinstance(value, bool) else str(value)
+        table.add_row(Text(name, style="bold"), Text(shown))  # Text: never markup
+    return table
 
 
 def _ask_until_valid(
-    questions: Questionnaire, question: Question, answers: Answers, console: Console
+    questions: Questionnaire, question: Question, answers: Answers, default: Any, console: Console
 ) -> object:
-    default = questions.default_for(question, answers)
+    if question.type == "bool":
+        options, shown_default = " [y/n]", "y" if default else "n"
+    else:
+        options = f" [{'/'.join(question.choices)}]" if question.choices else ""
+        shown_default = "" if default is None else str(default)
     while True:
-        if question.type == "bool":
-            raw: object = Confirm.ask(question.help, default=bool(default), console=console)
-        else:
-            raw = Prompt.ask(
-                question.help,
-                choices=list(question.choices) or None,
-                default=default if default is not None else ...,
-                show_default=bool(default),  # an empty default would show as "()"
-                console=console,
-            )
+        reply = Prompt.ask(
+            Text(question.help + options),  # Text: the help's brackets are not markup
+            default=shown_default,
+            show_default=bool(shown_default),  # an empty default would show as "()"
+            console=console,
+        )
         try:
-            value = question.coerce(raw)
+            value = question.coerce(_resolve_choice(question, reply.strip()))
         except InvalidAnswer as error:
             console.print(Text(error.message, style="red"))
             continue
@@ -50,3 +84,19 @@ def _ask_until_valid(
         if message is None:
             return value
         console.print(Text(message, style="red"))  # never markup: it echoes the answer
+
+
+def _resolve_choice(question: Question, reply: str) -> str:
+    """The choice a reply names: itself, an alias, or the one choice it begins."""
+    if not question.choices or reply in question.choices:
+        return reply
+    lowered = reply.lower()
+    alias = _ALIASES.get(lowered)
+    if alias in question.choices:
+        return alias
+    matches = [choice for choice in question.choices if choice.startswith(lowered)]
+    if len(matches) == 1 and lowered:
+        return matches[0]
+    if len(matches) > 1:
+        raise InvalidAnswer(f"{question.name}: {reply!r} could be any of: {', '.join(matches)}")
+    return reply  # coerce refuses it, listing the choices

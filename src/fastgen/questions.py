@@ -9,8 +9,9 @@ so a rule written once in copier.yml holds for `fastgen new` and `copier copy`.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -41,8 +42,8 @@ class Question:
         if self.type == "bool":
             if isinstance(value, bool):
                 return value
-            if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-                return value.strip().lower() in _TRUE
+            if isinstance(value, str) and (meant := yes_or_no(value)) is not None:
+                return meant
             raise InvalidAnswer(f"{self.name}: expected true or false, got {value!r}", self.name)
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise InvalidAnswer(f"{self.name}: expected text, got {_describe(value)}", self.name)
@@ -51,6 +52,12 @@ class Question:
             options = ", ".join(self.choices)
             raise InvalidAnswer(f"{self.name}: {text!r} is not one of: {options}", self.name)
         return text
+
+
+def yes_or_no(text: str) -> bool | None:
+    """What a written yes/no means (y, yes, true, on, 1 / n, no, false, off, 0), or None."""
+    word = text.strip().lower()
+    return True if word in _TRUE else False if word in _FALSE else None
 
 
 def _describe(value: Any) -> str:
@@ -80,6 +87,12 @@ class Questionnaire:
     @classmethod
     def from_file(cls, path: Path) -> Questionnaire:
         return cls(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+    def with_default(self, name: str, default: Any) -> Questionnaire:
+        """The same questions, but `name` defaulting to `default`."""
+        changed = copy.copy(self)
+        changed.questions = {**self.questions, name: replace(self.questions[name], default=default)}
+        return changed
 
     @cached_property
     def _jinja(self) -> SandboxedEnvironment:
@@ -136,8 +149,6 @@ class Questionnaire:
         """A JSON Schema of the spec file, for editors' completion and checks."""
         properties: dict[str, Any] = {}
         for q in self.asked:
-            if q.name == "project_name":
-                continue  # given as NAME on the command line
             prop: dict[str, Any] = {"description": q.help}
             if q.type == "bool":
                 prop["type"] = "boolean"
