@@ -114,9 +114,7 @@ class Page:
 
     def attach(self) -> None:
         (target,) = [
-            t
-            for t in self.command("Target.getTargets")["targetInfos"]
-            if t["type"] == "page"
+            t for t in self.command("Target.getTargets")["targetInfos"] if t["type"] == "page"
         ]
         attached = self.command("Target.attachToTarget", targetId=target["targetId"], flatten=True)
         self._session = attached["sessionId"]
@@ -193,7 +191,7 @@ def chromium(profile: Path) -> Iterator[Page]:
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        preexec_fn=give_pipes,  # noqa: PLW1509 (no threads start before the exec)
+        preexec_fn=give_pipes,  # runs in the child, before chromium starts
         close_fds=False,
     )
     os.close(to_read)

@@ -217,7 +217,5 @@ def serve_as_documented(venv: SharedVenv, project: Path, tmp_path: Path) -> Iter
     env["SECRET_KEY"] = "s" * 48
     ProjectRunner(project, env).check("alembic upgrade head", "alembic", "upgrade", "head")
     uvicorn_args = without_reload(argv[1:])
-    with uvicorn_servers(venv, project, env, [tmp_path / "uvicorn.log"], uvicorn_args) as (
-        server,
-    ):
+    with uvicorn_servers(venv, project, env, [tmp_path / "uvicorn.log"], uvicorn_args) as (server,):
         yield server

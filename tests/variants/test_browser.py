@@ -99,8 +99,9 @@ def test_swagger_ui_renders_offline_and_authorizes_with_the_login_form(
     page.click(f"{me} .opblock-summary-control")
     page.click(f"{me} .try-out__btn")
     page.click(f"{me} .execute")
-    status = page.wait_for(text_of(f"{me} .live-responses-table tr.response .response-col_status"), "200")
-    body = page.wait_for(text_of(f"{me} .live-responses-table .response-col_description .microlight"), "the body")
+    answer = f"{me} .live-responses-table"
+    status = page.wait_for(text_of(f"{answer} tr.response .response-col_status"), "the status")
+    body = page.wait_for(text_of(f"{answer} .response-col_description .microlight"), "the body")
     shot = page.screenshot(tmp_path / "swagger-ui.png")
 
     assert status.strip() == "200", shot
