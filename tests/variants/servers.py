@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from .support import ProjectRunner, SharedVenv, project_env
+from .support import ProjectRunner, SharedVenv, make_commands, project_env
 
 STARTUP_SECONDS = 60
 STOP_SECONDS = 10
@@ -178,14 +178,16 @@ def uvicorn_servers(
         stop_servers(workers)
 
 
-def readme_run_command(readme: str) -> list[str]:
-    """The uvicorn line of the README's first bash block, as argv."""
-    block = FIRST_BASH_BLOCK.search(readme)
+def readme_run_command(project: Path) -> list[str]:
+    """The command that the README's first bash block serves the app with, as
+    argv: its `make run` line, as the Makefile spells it out."""
+    block = FIRST_BASH_BLOCK.search((project / "README.md").read_text())
     assert block, "README.md has no ```bash block"
-    lines = [line for line in block.group(1).splitlines() if line.startswith("uvicorn ")]
-    assert len(lines) == 1, f"expected one uvicorn line in the Quick start:\n{block.group(1)}"
-    argv = shlex.split(lines[0], comments=True)
-    assert argv[:2] == ["uvicorn", "app.main:app"], lines[0]
+    lines = [line for line in block.group(1).splitlines() if line.startswith("make run")]
+    assert len(lines) == 1, f"expected one `make run` line in the Quick start:\n{block.group(1)}"
+    (command,) = make_commands(project, *shlex.split(lines[0], comments=True)[1:])
+    argv = shlex.split(command)
+    assert argv[:2] == ["uvicorn", "app.main:app"], command
     return argv
 
 
@@ -206,7 +208,7 @@ def without_reload(argv: Sequence[str]) -> list[str]:
 def serve_as_documented(venv: SharedVenv, project: Path, tmp_path: Path) -> Iterator[Worker]:
     """Migrate a SQLite project and serve it with its README's uvicorn line,
     less the reload options, on a free loopback port."""
-    argv = readme_run_command((project / "README.md").read_text())
+    argv = readme_run_command(project)
     env = project_env(
         project,
         venv,

@@ -24,7 +24,7 @@ PROJECT_NAME = "Served As Documented"
 def test_readme_reloads_on_changes_to_the_app_only(copie_session: Any) -> None:
     """Watching the whole folder would include .venv: a core busy for nothing."""
     project = render(copie_session, {"project_name": PROJECT_NAME})
-    argv = readme_run_command((project / "README.md").read_text())
+    argv = readme_run_command(project)
 
     assert "--reload" in argv
     assert argv[argv.index("--reload-dir") + 1] == "app"
