@@ -109,7 +109,8 @@ def test_help_lists_every_target(project: Path) -> None:
 
 
 def test_readme_table_shows_what_each_target_runs(project: Path) -> None:
-    rows = re.findall(r"^\| `make ([a-z-]+)` \| (.*) \|$", (project / "README.md").read_text(), re.M)
+    readme = (project / "README.md").read_text()
+    rows = re.findall(r"^\| `make ([a-z-]+)` \| (.*) \|$", readme, re.M)
     assert {target for target, _ in rows} >= set(CHECK_TARGETS) | {"run", "format"}
     for target, runs in rows:
         documented = re.findall(r"`([^`]+)`", runs)
