@@ -104,7 +104,7 @@ def test_help_lists_every_target(project: Path) -> None:
     run = make(project)  # the first target: help
 
     assert run.returncode == 0
-    listed = [line.split("\t")[0] for line in run.stdout.splitlines()]
+    listed = [line.split()[0] for line in run.stdout.splitlines()]
     assert listed == [t for t in phony.split() if t != "help"]
 
 
