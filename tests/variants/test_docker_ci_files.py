@@ -493,6 +493,22 @@ def test_compose_redis_keeps_its_data_across_restarts(rendered: dict, key: tuple
 
 
 @variant
+def test_readme_runs_compose_as_compose_yaml_defines_it(rendered: dict, key: tuple) -> None:
+    project = rendered[key]
+    commands = [_words(c) for c in readme_commands(project)]
+    services = set(project.yaml("compose.yaml")["services"])
+
+    assert ["docker", "compose", "up", "--build"] in commands
+    # The Quick start starts the services an app run on the host needs, and no app.
+    started = [set(w[4:]) for w in commands if w[:4] == ["docker", "compose", "up", "-d"]]
+    assert started == ([services - {"app"}] if services != {"app"} else [])
+    # An admin is made in the container with the command `make create-admin` runs.
+    (inside,) = [w[4:] for w in commands if w[:4] == ["docker", "compose", "exec", "app"]]
+    (local,) = [w for w in commands if w[3:4] == ["create-admin"]]
+    assert inside == local
+
+
+@variant
 def test_compose_environment_names_real_settings(rendered: dict, key: tuple) -> None:
     project = rendered[key]
     example = project.root / ".env.example"
