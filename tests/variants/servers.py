@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
+import shlex
 import socket
 import subprocess
 import time
@@ -23,10 +25,14 @@ from typing import Any
 
 import pytest
 
-from .support import SharedVenv
+from .support import ProjectRunner, SharedVenv, make_commands, project_env
 
 STARTUP_SECONDS = 60
 STOP_SECONDS = 10
+FIRST_BASH_BLOCK = re.compile(r"^```bash\n(.*?)^```", re.MULTILINE | re.DOTALL)
+# A reloader child would outlive the process a test stops, and a test never
+# edits the code: these options are left out when serving as documented.
+RELOAD_OPTIONS = {"--reload": 0, "--reload-dir": 1}
 
 
 @dataclass
@@ -170,3 +176,48 @@ def uvicorn_servers(
         yield workers
     finally:
         stop_servers(workers)
+
+
+def readme_run_command(project: Path) -> list[str]:
+    """The command that the README's first bash block serves the app with, as
+    argv: its `make run` line, as the Makefile spells it out."""
+    block = FIRST_BASH_BLOCK.search((project / "README.md").read_text())
+    assert block, "README.md has no ```bash block"
+    lines = [line for line in block.group(1).splitlines() if line.startswith("make run")]
+    assert len(lines) == 1, f"expected one `make run` line in the Quick start:\n{block.group(1)}"
+    (command,) = make_commands(project, *shlex.split(lines[0], comments=True)[1:])
+    argv = shlex.split(command)
+    assert argv[:2] == ["uvicorn", "app.main:app"], command
+    return argv
+
+
+def without_reload(argv: Sequence[str]) -> list[str]:
+    """argv less the reload options (and their values)."""
+    out: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word in RELOAD_OPTIONS:
+            for _ in range(RELOAD_OPTIONS[word]):
+                next(words)
+        else:
+            out.append(word)
+    return out
+
+
+@contextlib.contextmanager
+def serve_as_documented(venv: SharedVenv, project: Path, tmp_path: Path) -> Iterator[Worker]:
+    """Migrate a SQLite project and serve it with its README's uvicorn line,
+    less the reload options, on a free loopback port."""
+    argv = readme_run_command(project)
+    env = project_env(
+        project,
+        venv,
+        mypy_cache=tmp_path / "mypy",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'served.db'}",
+        redis_url=None,
+    )
+    env["SECRET_KEY"] = "s" * 48
+    ProjectRunner(project, env).check("alembic upgrade head", "alembic", "upgrade", "head")
+    uvicorn_args = without_reload(argv[1:])
+    with uvicorn_servers(venv, project, env, [tmp_path / "uvicorn.log"], uvicorn_args) as (server,):
+        yield server

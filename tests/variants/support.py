@@ -105,6 +105,19 @@ def requirements(project: Path) -> tuple[list[str], list[str], list[str]]:
     return runtime, dev, build
 
 
+def make_commands(project: Path, *args: str) -> list[str]:
+    """The commands `make ARGS` runs in the project, one a line, as `make -n` prints them."""
+    proc = subprocess.run(
+        ["make", "-n", "--no-print-directory", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, f"make -n {' '.join(args)}: {proc.stderr}"
+    return [line.strip() for line in proc.stdout.splitlines() if line.strip()]
+
+
 # ---------------------------------------------------------- shared venv
 
 

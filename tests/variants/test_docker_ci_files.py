@@ -16,6 +16,7 @@ import shlex
 import stat
 import subprocess
 import tomllib
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .support import CHECK_COMMANDS, INSTALL_COMMAND, render
+from .support import CHECK_COMMANDS, INSTALL_COMMAND, make_commands, render
 
 # Text that breaks YAML or a shell line when pasted in unescaped.
 HOSTILE_TEXT = {
@@ -359,7 +360,7 @@ def test_container_serves_as_the_readme_says_to_in_production(
     project = rendered[key]
     production = [
         words
-        for words in (_words(c) for c in readme_commands(project.text("README.md")))
+        for words in (_words(c) for c in readme_commands(project))
         if words[:2] == ["uvicorn", "app.main:app"] and "--host" in words
     ]
     assert production, "the README shows no production uvicorn command"
@@ -407,7 +408,6 @@ def test_compose_names_the_services_of_the_variant(rendered: dict, key: tuple) -
     if database == "postgresql":
         db = services["db"]
         assert db["image"] == "postgres:16-alpine"
-        assert "ports" not in db, "the database is not published on the host"
         url = re.fullmatch(
             r"postgresql\+asyncpg://postgres:(?P<pw>[^@]+)@db:5432/(?P<name>\w+)",
             env["DATABASE_URL"],
@@ -422,7 +422,6 @@ def test_compose_names_the_services_of_the_variant(rendered: dict, key: tuple) -
         assert any(v.endswith(":/srv/app/data") for v in app["volumes"])
     if redis:
         assert services["redis"]["image"] == "redis:7-alpine"
-        assert "ports" not in services["redis"]
         assert env["REDIS_URL"] == "redis://redis:6379/0"
     else:
         assert "REDIS_URL" not in env
@@ -434,6 +433,79 @@ def test_compose_names_the_services_of_the_variant(rendered: dict, key: tuple) -
         if not v.startswith((".", "/"))
     }
     assert named == set(compose.get("volumes") or {}), "every named volume is declared, once"
+
+
+def env_example(project: Rendered) -> dict[str, str]:
+    """The settings of .env.example, which `fastgen new` copies to .env."""
+    return dict(
+        line.split("=", 1)
+        for line in project.text(".env.example").splitlines()
+        if "=" in line and not line.lstrip().startswith("#")
+    )
+
+
+def compose_default(value: str) -> str:
+    """A compose value with its `${NAME:-default}` parts resolved to their defaults."""
+    return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
+
+
+@variant
+def test_compose_services_answer_the_settings_of_env_example(rendered: dict, key: tuple) -> None:
+    """`docker compose up db redis` serves the app run on the host with its .env."""
+    project = rendered[key]
+    services = project.yaml("compose.yaml")["services"]
+    settings = env_example(project)
+    if project.answers["database"] == "postgresql":
+        db = services["db"]
+        url = urllib.parse.urlsplit(settings["DATABASE_URL"])
+        # Published on the loopback address only: not reachable from the network.
+        assert db["ports"] == [f"127.0.0.1:{url.port}:5432"]
+        assert url.hostname == "127.0.0.1"
+        assert url.username == db["environment"]["POSTGRES_USER"]
+        assert url.password == compose_default(db["environment"]["POSTGRES_PASSWORD"])
+        assert url.path.lstrip("/") == db["environment"]["POSTGRES_DB"]
+    if project.answers["redis"]:
+        url = urllib.parse.urlsplit(settings["REDIS_URL"])
+        assert services["redis"]["ports"] == [f"127.0.0.1:{url.port}:6379"]
+        assert url.hostname == "127.0.0.1"
+    # The app's container reaches them by service name instead.
+    overridden = services["app"]["environment"]
+    if "db" in services:
+        assert urllib.parse.urlsplit(overridden["DATABASE_URL"]).hostname == "db"
+    if "redis" in services:
+        assert urllib.parse.urlsplit(overridden["REDIS_URL"]).hostname == "redis"
+
+
+@pytest.mark.parametrize(
+    "key", [v for v in DOCKER_VARIANTS if v[1]], ids=[d for d, r, _ in DOCKER_VARIANTS if r]
+)
+def test_compose_redis_keeps_its_data_across_restarts(rendered: dict, key: tuple) -> None:
+    """The logout blacklist lives in Redis: a Redis that forgets would undo logouts."""
+    project = rendered[key]
+    compose = project.yaml("compose.yaml")
+    redis = compose["services"]["redis"]
+    command = redis["command"]
+    assert command[command.index("--appendonly") + 1] == "yes"
+    (volume,) = redis["volumes"]
+    name, _, path = volume.partition(":")
+    assert path == "/data", "the official image writes its files to /data"
+    assert name in compose["volumes"], "a named volume, kept by `docker compose down`"
+
+
+@variant
+def test_readme_runs_compose_as_compose_yaml_defines_it(rendered: dict, key: tuple) -> None:
+    project = rendered[key]
+    commands = [_words(c) for c in readme_commands(project)]
+    services = set(project.yaml("compose.yaml")["services"])
+
+    assert ["docker", "compose", "up", "--build"] in commands
+    # The Quick start starts the services an app run on the host needs, and no app.
+    started = [set(w[4:]) for w in commands if w[:4] == ["docker", "compose", "up", "-d"]]
+    assert started == ([services - {"app"}] if services != {"app"} else [])
+    # An admin is made in the container with the command `make create-admin` runs.
+    (inside,) = [w[4:] for w in commands if w[:4] == ["docker", "compose", "exec", "app"]]
+    (local,) = [w for w in commands if w[3:4] == ["create-admin"]]
+    assert inside == local
 
 
 @variant
@@ -464,21 +536,28 @@ def workflow_commands(workflow: dict[str, Any]) -> list[str]:
     return commands
 
 
-def readme_commands(readme: str) -> list[str]:
+def readme_commands(project: Rendered) -> list[str]:
     """Commands of the README's fenced shell blocks.
 
     Prompts and comments are dropped, continued lines joined, and `a && b`
-    counts as two commands.
+    counts as two commands. A `make` line counts as the commands the
+    Makefile runs for it.
     """
     commands = []
-    for block in re.findall(r"^```(?:bash|sh|shell|console)\n(.*?)^```", readme, re.M | re.S):
+    blocks = r"^```(?:bash|sh|shell|console)\n(.*?)^```"
+    for block in re.findall(blocks, project.text("README.md"), re.M | re.S):
         joined = re.sub(r"\\\n\s*", " ", block)
         for line in joined.splitlines():
             line = line.strip().removeprefix("$ ")
             if not line or line.startswith("#"):
                 continue
             line = re.split(r"\s#", line, maxsplit=1)[0]
-            commands += [part.strip() for part in line.split("&&") if part.strip()]
+            for part in (part.strip() for part in line.split("&&") if part.strip()):
+                words = shlex.split(part)
+                if words[0] == "make":
+                    commands += make_commands(project.root, *words[1:])
+                else:
+                    commands.append(part)
     return commands
 
 
@@ -549,7 +628,7 @@ def test_workflow_runs_the_checks_in_order(rendered: dict, key: tuple) -> None:
 @variant
 def test_workflow_runs_the_same_commands_as_the_readme(rendered: dict, key: tuple) -> None:
     project = rendered[key]
-    readme = readme_commands(project.text("README.md"))
+    readme = readme_commands(project)
     assert readme, "the README shows no shell commands"
     documented = {_normal(c) for c in readme}
     ci = workflow_commands(project.yaml(".github/workflows/ci.yml"))

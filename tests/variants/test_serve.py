@@ -1,44 +1,34 @@
 """The default project is served exactly as its README's Quick start says.
 
 The project of copier's defaults (only a name given) is migrated and started
-with the uvicorn line of its README, less `--reload` (a reloader child would
-outlive the process the test stops), on a free loopback port. Its health
+with the uvicorn line of its README, less its reload options (a reloader child
+would outlive the process the test stops), on a free loopback port. Its health
 checks, its API docs and its error envelope then answer over real HTTP, each
 with the security headers and a request id.
 """
 
 from __future__ import annotations
 
-import re
-import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .servers import Answer, uvicorn_servers
-from .support import (
-    ProjectRunner,
-    SharedVenv,
-    copier_questions,
-    project_env,
-    render,
-)
+from .servers import Answer, readme_run_command, serve_as_documented
+from .support import SharedVenv, copier_questions, render
 
 PROJECT_NAME = "Served As Documented"
-FIRST_BASH_BLOCK = re.compile(r"^```bash\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
-def readme_run_command(readme: str) -> list[str]:
-    """The uvicorn line of the README's first bash block, as argv."""
-    block = FIRST_BASH_BLOCK.search(readme)
-    assert block, "README.md has no ```bash block"
-    lines = [line for line in block.group(1).splitlines() if line.startswith("uvicorn ")]
-    assert len(lines) == 1, f"expected one uvicorn line in the Quick start:\n{block.group(1)}"
-    argv = shlex.split(lines[0], comments=True)
-    assert argv[:2] == ["uvicorn", "app.main:app"], lines[0]
-    return argv
+def test_readme_reloads_on_changes_to_the_app_only(copie_session: Any) -> None:
+    """Watching the whole folder would include .venv: a core busy for nothing."""
+    project = render(copie_session, {"project_name": PROJECT_NAME})
+    argv = readme_run_command(project)
+
+    assert "--reload" in argv
+    assert argv[argv.index("--reload-dir") + 1] == "app"
+    assert argv.count("--reload-dir") == 1
 
 
 def _assert_common_headers(path: str, answer: Answer) -> None:
@@ -53,22 +43,9 @@ def test_default_project_serves_as_its_readme_says(
     tmp_path: Path,
 ) -> None:
     project = render(copie_session, {"project_name": PROJECT_NAME})
-    argv = readme_run_command((project / "README.md").read_text())
-    uvicorn_args = [arg for arg in argv[1:] if arg != "--reload"]
-
     venv = shared_venv(copier_questions()["python_version"]["default"])
-    env = project_env(
-        project,
-        venv,
-        mypy_cache=tmp_path / "mypy",
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'served.db'}",
-        redis_url=None,
-    )
-    env["SECRET_KEY"] = "s" * 48
-    ProjectRunner(project, env).check("alembic upgrade head", "alembic", "upgrade", "head")
 
-    log = tmp_path / "uvicorn.log"
-    with uvicorn_servers(venv, project, env, [log], uvicorn_args) as (server,):
+    with serve_as_documented(venv, project, tmp_path) as server:
         answers: dict[str, Answer] = {}
 
         health = answers["/health"] = server.call("GET", "/health")

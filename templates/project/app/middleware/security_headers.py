@@ -3,17 +3,23 @@
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect"})
-
 # The API only serves JSON: nothing may load, frame or script anything.
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
-# Swagger UI loads its bundle from jsDelivr and starts it with an inline script.
-DOCS_CSP = (
-    "default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "img-src data: https://fastapi.tiangolo.com; connect-src 'self'; "
+# The docs pages (app/api/docs.py) run the app's own files only: no CDN, no
+# inline script.
+SWAGGER_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
+# ReDoc writes its styles into <style> elements it makes (styled-components),
+# and runs its search index in a worker started from a blob: URL.
+REDOC_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; worker-src blob:; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+PAGE_CSP = {"/docs": SWAGGER_CSP, "/redoc": REDOC_CSP}
 
 COMMON_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -30,8 +36,7 @@ COMMON_HEADERS = {
 
 
 def security_headers(path: str) -> dict[str, str]:
-    csp = DOCS_CSP if path in DOCS_PATHS else API_CSP
-    return {**COMMON_HEADERS, "Content-Security-Policy": csp}
+    return {**COMMON_HEADERS, "Content-Security-Policy": PAGE_CSP.get(path, API_CSP)}
 
 
 class SecurityHeadersMiddleware:
