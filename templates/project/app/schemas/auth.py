@@ -2,6 +2,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from app.schemas.common import Text
+
 
 class TokenPair(BaseModel):
     access_token: str
@@ -11,15 +13,16 @@ class TokenPair(BaseModel):
 
 
 class LoginRequest(BaseModel):
-    """An email or a username as `username`, and the password."""
+    """An email or a username as `username`, and the password. Other fields of
+    the OAuth2 form (grant_type, scope, client_id) are ignored."""
 
-    username: str
-    password: str
+    username: Text
+    password: Text
 
 
 class RefreshRequest(BaseModel):
-    refresh_token: str
+    refresh_token: Text
 
 
 class LogoutRequest(BaseModel):
-    refresh_token: str | None = None
+    refresh_token: Text | None = None
