@@ -138,7 +138,8 @@ def test_creations_racing_the_owners_deletion_never_fail_with_5xx(any_app: Serve
         deleted = pool.submit(admin.call, "DELETE", f"/api/v1/users/{owner.id}")
         statuses = sorted(future.result() for future in created)
     assert deleted.result().status == 204
-    assert all(status in {201, 401, 404} for status in statuses), statuses
+    # Each creation either won the race (201) or found its owner gone (401).
+    assert [status for status in statuses if status not in {201, 401}] == []
     assert owner.call("GET", ITEMS).status == 401
 
 
@@ -243,7 +244,10 @@ def test_malformed_and_oversized_bodies_are_answered_as_documented(
     ]
     malformed, _ = _raw_request(any_app, "POST", ITEMS, headers, b'{"title": ')
     oversized, _ = _raw_request(any_app, "POST", ITEMS, headers, b" " * (1_048_576 + 1))
-    assert (malformed, oversized) == (400, 413)
+    assert malformed in {400, 422}
+    assert oversized == 413
+    answered = openapi["paths"][ITEMS]["post"]["responses"]
+    assert {str(malformed), "413"} <= answered.keys(), answered.keys()
 
     with_body = [
         (f"{method.upper()} {path}", operation["responses"])
