@@ -1,15 +1,16 @@
 """Issue 10's defects, each as a black-box attack on a served project.
 
-Defect 6 (Redis or the database stopped) lives in test_faults.py, where the
-suite owns servers it may stop, and defect 10 (compose durability) is not an
-HTTP behaviour. Every other defect is one or more cases here, run against the
-default project (SQLite) and the everything-on one (PostgreSQL and Redis).
+Defect 5 (creations racing their owner's deletion) is a case of
+test_concurrency.py, defect 6 (Redis or the database stopped) one of
+test_faults.py, where the suite owns servers it may stop, and defect 10
+(compose durability) is not an HTTP behaviour. Every other defect is one or
+more cases here, run against the default project (SQLite) and the
+everything-on one (PostgreSQL and Redis).
 """
 
 from __future__ import annotations
 
 import http.client
-from concurrent.futures import ThreadPoolExecutor
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -20,7 +21,6 @@ from .apps import KeepAlive, ServedApp, new_address
 ITEMS = "/api/v1/items/"
 ME = "/api/v1/users/me"
 LOGIN = "/api/v1/auth/login"
-CREATORS = 20
 
 # Past PostgreSQL's integer and SQLite's 64-bit integer, on both sides.
 OUT_OF_RANGE_IDS = [
@@ -123,24 +123,6 @@ def test_out_of_range_ids_are_validation_errors(
         for method, path, body in routes
     }
     assert statuses == dict.fromkeys(statuses, 422)
-
-
-def test_creations_racing_the_owners_deletion_never_fail_with_5xx(any_app: ServedApp) -> None:
-    """Defect 5: items inserted while their owner is deleted (FK violation)."""
-    owner = any_app.new_user("doomed")
-    admin = _admin(any_app)
-
-    def create(n: int) -> int:
-        return owner.call("POST", ITEMS, json_body={"title": f"race {n}"}).status
-
-    with ThreadPoolExecutor(CREATORS + 1) as pool:
-        created = [pool.submit(create, n) for n in range(CREATORS)]
-        deleted = pool.submit(admin.call, "DELETE", f"/api/v1/users/{owner.id}")
-        statuses = sorted(future.result() for future in created)
-    assert deleted.result().status == 204
-    # Each creation either won the race (201) or found its owner gone (401).
-    assert [status for status in statuses if status not in {201, 401}] == []
-    assert owner.call("GET", ITEMS).status == 401
 
 
 def test_error_responses_keep_the_connection_or_say_close(any_app: ServedApp) -> None:
