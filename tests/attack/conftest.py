@@ -34,14 +34,6 @@ DEFAULTS: dict[str, Any] = {"project_name": "Attack defaults"}
 EVERYTHING: dict[str, Any] = {"project_name": "Attack all on", **ALL_ON}
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "attack: black-box suites against served projects (schema fuzzing, attacks, "
-        "concurrency, faults, static checks, generator fuzzing); FASTGEN_ATTACK_SIZE=ci|full",
-    )
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # They generate whole projects too, so `-m "not variants"` leaves them out.
     for item in items:
@@ -126,9 +118,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
                 continue
             suite = Path(path).stem.removeprefix("test_").split("_")[0]
             if report.when == "call" or report.failed:
-                inner = dict(getattr(report, "user_properties", ())).get("cases", 1)
+                # A case counts 1, or the sum of the "cases" it recorded.
+                inner = [n for key, n in report.user_properties if key == "cases"]
                 tests[suite] += 1
-                cases[suite] += int(inner)
+                cases[suite] += sum(inner) if inner else 1
                 failures[suite] += int(report.failed)
     if not tests:
         return

@@ -19,14 +19,6 @@ from .support import (
 )
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "variants: generates whole projects and runs their own lint, type check, "
-        "migrations and tests (minutes; select with -m variants)",
-    )
-
-
 @pytest.fixture(scope="session")
 def variant_requirements(copie_session: Any) -> list[str]:
     """The union of the all-on and the minimum variant's runtime, dev and build
