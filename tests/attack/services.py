@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from variants.servers import free_port
-from variants.support import _missing
+from variants.support import missing
 
 READY_SECONDS = 30
 
@@ -55,7 +55,7 @@ class RedisServer:
     @classmethod
     def create(cls, folder: Path) -> RedisServer:
         if shutil.which("redis-server") is None:
-            _missing("redis-server is not installed")
+            missing("redis-server is not installed")
         return cls(free_port(), folder)
 
     def url(self, db: int = 0) -> str:
@@ -79,7 +79,7 @@ def _postgres_bin() -> Path:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
     on_path = shutil.which("initdb")
     if not found and on_path is None:
-        _missing("PostgreSQL's initdb is not installed")
+        missing("PostgreSQL's initdb is not installed")
     return Path(found[0] if found else str(on_path)).parent
 
 

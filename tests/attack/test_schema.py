@@ -128,7 +128,8 @@ def test_schemathesis_finds_nothing(
         "SCHEMATHESIS_HOOKS": str(HERE / "schemathesis_hooks.py"),
         "FASTGEN_FUZZ_PROTECTED_IDS": ",".join(map(str, protected)),
     }
-    done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+    # In tmp_path, where schemathesis also keeps its cache of crashes.
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tmp_path, check=False)
     log = tmp_path / "schemathesis.txt"
     log.write_text(done.stdout + done.stderr)
     report_file = tmp_path / "report.json"
