@@ -8,6 +8,7 @@ sizes the suites for CI's budget; `full` is the release run (README.md).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -48,10 +49,8 @@ def default_venv(shared: Callable[[str], SharedVenv]) -> SharedVenv:
 
 @pytest.fixture(scope="session")
 def own_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer.create(tmp_path_factory.mktemp("redis"))
-    server.start()
-    yield server
-    server.stop()
+    with RedisServer.running(tmp_path_factory.mktemp("redis")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -74,6 +73,29 @@ def default_app(
         yield app
 
 
+def serve_everything(
+    copie: Any,
+    shared: Callable[[str], SharedVenv],
+    folder: Path,
+    postgres: PostgresCluster,
+    redis: RedisServer,
+    *,
+    workers: int = 1,
+    settings: dict[str, str] | None = None,
+) -> contextlib.AbstractContextManager[ServedApp]:
+    """The everything-on variant on the given servers, named after its folder."""
+    return serve_variant(
+        copie,
+        default_venv(shared),
+        folder,
+        {**EVERYTHING, "project_name": f"Attack {folder.name}"},
+        database_url=postgres.create_database(folder.name.replace("-", "_")),
+        redis_url=redis.url(0),
+        workers=workers,
+        settings=settings,
+    )
+
+
 @pytest.fixture(scope="session")
 def all_on_app(
     copie_session: Any,
@@ -83,17 +105,10 @@ def all_on_app(
     own_redis: RedisServer,
 ) -> Iterator[ServedApp]:
     """Every switch on (PostgreSQL, Redis), cookie mode on, two workers."""
-    folder = tmp_path_factory.mktemp("all-on-app")
-    url = own_postgres.create_database("all_on")
-    with serve_variant(
-        copie_session,
-        default_venv(shared_venv),
-        folder,
-        EVERYTHING,
-        database_url=url,
-        redis_url=own_redis.url(1),
-        workers=2,
-        settings={"AUTH_COOKIES": "true"},
+    folder = tmp_path_factory.mktemp("all-on")
+    cookies = {"AUTH_COOKIES": "true"}
+    with serve_everything(
+        copie_session, shared_venv, folder, own_postgres, own_redis, workers=2, settings=cookies
     ) as app:
         yield app
 

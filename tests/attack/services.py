@@ -53,10 +53,17 @@ class RedisServer:
     process: subprocess.Popen[bytes] | None = None
 
     @classmethod
-    def create(cls, folder: Path) -> RedisServer:
+    @contextlib.contextmanager
+    def running(cls, folder: Path) -> Iterator[RedisServer]:
+        """A new server in `folder`, started; stopped when the block ends."""
         if shutil.which("redis-server") is None:
             missing("redis-server is not installed")
-        return cls(free_port(), folder)
+        server = cls(free_port(), folder)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
 
     def url(self, db: int = 0) -> str:
         return f"redis://127.0.0.1:{self.port}/{db}"

@@ -23,8 +23,8 @@ import pytest
 from variants.servers import Answer
 from variants.support import SharedVenv
 
-from .apps import KeepAlive, ServedApp, User, new_address, serve_variant, unique_name
-from .conftest import EVERYTHING, default_venv
+from .apps import KeepAlive, ServedApp, User, new_address, unique_name
+from .conftest import serve_everything
 from .services import PostgresCluster, RedisServer
 
 ME = "/api/v1/users/me"
@@ -37,10 +37,8 @@ LEAKS = (b"Traceback", b'File "', b"sqlalchemy", b"asyncpg", b"redis.exceptions"
 
 @pytest.fixture(scope="module")
 def fault_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer.create(tmp_path_factory.mktemp("fault-redis"))
-    server.start()
-    yield server
-    server.stop()
+    with RedisServer.running(tmp_path_factory.mktemp("fault-redis")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -57,15 +55,8 @@ def fault_app(
     fault_redis: RedisServer,
     fault_postgres: PostgresCluster,
 ) -> Iterator[ServedApp]:
-    folder = tmp_path_factory.mktemp("fault-app")
-    with serve_variant(
-        copie_session,
-        default_venv(shared_venv),
-        folder,
-        {**EVERYTHING, "project_name": "Attack faults"},
-        database_url=fault_postgres.create_database("faults"),
-        redis_url=fault_redis.url(0),
-    ) as app:
+    folder = tmp_path_factory.mktemp("faults")
+    with serve_everything(copie_session, shared_venv, folder, fault_postgres, fault_redis) as app:
         yield app
 
 
