@@ -1,14 +1,24 @@
 """Envelope, headers and request ids on every kind of response."""
 
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+import uvicorn
 from starlette.types import Message, Receive, Scope, Send
 
 from app.core.resources import Resources
+from app.main import create_app
 from app.middleware.body_limit import BodyLimitMiddleware, BodyTooLarge
-from tests.conftest import PASSWORD, ClientFactory, UserFactory, app_of, bearer
+from tests.conftest import (
+    PASSWORD,
+    ClientFactory,
+    UserFactory,
+    app_of,
+    bearer,
+    make_settings,
+)
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -34,13 +44,36 @@ def assert_security_headers(response: httpx.Response) -> None:
         assert response.headers.get(name) == value, name
 
 
+async def boom() -> None:
+    raise RuntimeError("secret detail: SELECT password FROM users")
+
+
 @pytest.fixture
 async def failing_client(client: httpx.AsyncClient) -> httpx.AsyncClient:
-    async def boom() -> None:
-        raise RuntimeError("secret detail: SELECT password FROM users")
-
     app_of(client).add_api_route("/boom", boom)
     return client
+
+
+@pytest.fixture
+def failing_server(database_url: str) -> Iterator[str]:
+    """The app with a failing route, served by uvicorn on a free port."""
+    app = create_app(make_settings(database_url))
+    app.add_api_route("/boom", boom)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical")
+    )
+    thread = threading.Thread(target=server.run)
+    thread.start()
+    try:
+        while not server.started:
+            assert thread.is_alive(), "uvicorn did not start"
+            thread.join(0.05)
+        (socket,) = server.servers[0].sockets
+        host, port = socket.getsockname()[:2]
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join()
 
 
 async def test_an_unknown_route_is_a_404_envelope(client: httpx.AsyncClient) -> None:
@@ -76,6 +109,19 @@ async def test_an_unhandled_error_is_a_bare_500_with_every_header(
     assert "Traceback" not in response.text
     assert_security_headers(response)
     assert response.headers["X-Request-ID"] == "trace-me"
+
+
+def test_an_unhandled_error_keeps_the_connection_alive(failing_server: str) -> None:
+    # A server that drops the connection after a 500 without saying
+    # `Connection: close` makes the client's next request on it fail.
+    with httpx.Client(base_url=failing_server) as client:
+        failed = client.get("/boom")
+        after = client.get("/health")
+
+    assert failed.status_code == 500
+    assert failed.headers.get("connection") != "close"
+    assert after.status_code == 200
+    assert after.extensions["network_stream"] is failed.extensions["network_stream"]
 
 
 async def test_docs_get_a_csp_that_lets_swagger_load(
