@@ -15,11 +15,10 @@ from typing import Any
 from variants.servers import Answer
 
 from .apps import ServedApp, User, unique_name
-from .conftest import FULL
 
 ITEMS = "/api/v1/items/"
 CLIENTS = 50
-CREATIONS = 20 if FULL else 10
+CREATIONS = 20
 RACERS = 20
 
 
