@@ -199,6 +199,32 @@ async def test_without_cors_origins_no_cors_headers_are_sent(
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
+async def test_the_openapi_schema_declares_413_everywhere_and_400_for_bodies(
+    client: httpx.AsyncClient,
+) -> None:
+    schema = (await client.get("/openapi.json")).json()
+
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert "413" in operation["responses"], (method, path)
+            if "requestBody" in operation:
+                assert "400" in operation["responses"], (method, path)
+
+
+async def test_a_405_lists_every_method_the_path_allows(
+    client: httpx.AsyncClient, user_factory: UserFactory, resources: Resources
+) -> None:
+    admin = bearer(resources, await user_factory(is_admin=True))
+
+    collection = await client.delete("/api/v1/users/", headers=admin)
+    fixed_path = await client.put("/api/v1/users/statistics", headers=admin, json={})
+
+    assert_envelope(collection, 405, "METHOD_NOT_ALLOWED")
+    assert set(collection.headers["Allow"].split(", ")) == {"GET", "POST"}
+    assert_envelope(fixed_path, 405, "METHOD_NOT_ALLOWED")
+    assert fixed_path.headers["Allow"] == "GET"
+
+
 async def test_the_openapi_schema_declares_the_envelope_for_errors(
     client: httpx.AsyncClient,
 ) -> None:

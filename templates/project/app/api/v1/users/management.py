@@ -32,13 +32,15 @@ async def create_user(
     return UserRead.model_validate(await users.create(data))
 
 
-@router.get("/{user_id}", response_model=UserRead, responses=error_responses(404, 422))
+@router.get(
+    "/{user_id:int}", response_model=UserRead, responses=error_responses(404, 422)
+)
 async def read_user(user_id: IdPath, _: AdminUser, users: UserServiceDep) -> UserRead:
     return UserRead.model_validate(await users.get_cached(user_id))
 
 
 @router.put(
-    "/{user_id}", response_model=UserRead, responses=error_responses(404, 409, 422)
+    "/{user_id:int}", response_model=UserRead, responses=error_responses(404, 409, 422)
 )
 async def update_user(
     user_id: IdPath, data: UserUpdate, _: AdminUser, users: UserServiceDep
@@ -48,7 +50,7 @@ async def update_user(
 
 
 @router.delete(
-    "/{user_id}",
+    "/{user_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(404, 422),
 )
