@@ -17,7 +17,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
@@ -67,9 +67,10 @@ class Worker:
         form: dict[str, str] | None = None,
         token: str | None = None,
         accept: str = "application/json",
+        headers: Mapping[str, str] | None = None,
     ) -> Answer:
         """The response as it came (body None, raw holds the bytes)."""
-        headers = {"Accept": accept}
+        headers = {"Accept": accept, **(headers or {})}
         data = None
         if json_body is not None:
             data = json.dumps(json_body).encode()
@@ -96,9 +97,12 @@ class Worker:
         json_body: Any = None,
         form: dict[str, str] | None = None,
         token: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Answer:
         """The response with its body parsed as JSON."""
-        answer = self.fetch(method, path, json_body=json_body, form=form, token=token)
+        answer = self.fetch(
+            method, path, json_body=json_body, form=form, token=token, headers=headers
+        )
         answer.body = json.loads(answer.raw) if answer.raw else None
         return answer
 

@@ -242,7 +242,7 @@ def _reachable(host: str, port: int) -> bool:
         return False
 
 
-def _missing(message: str) -> NoReturn:
+def missing(message: str) -> NoReturn:
     """Something a variant needs is absent: fail in CI, skip elsewhere saying why."""
     if IN_CI:
         pytest.fail(f"{message} (CI=true: nothing may skip)")
@@ -251,14 +251,14 @@ def _missing(message: str) -> NoReturn:
 
 def require_service(name: str, host: str, port: int) -> None:
     if not _reachable(host, port):
-        _missing(f"{name} is not reachable on {host}:{port}")
+        missing(f"{name} is not reachable on {host}:{port}")
 
 
 def require_python(version: str) -> Path:
     """The interpreter a variant targets."""
     python = find_python(version)
     if python is None:
-        _missing(f"no Python {version} on this machine (looked in pyenv and on PATH)")
+        missing(f"no Python {version} on this machine (looked in pyenv and on PATH)")
     return python
 
 
