@@ -355,3 +355,60 @@ def test_a_failure_while_writing_puts_everything_back(
     assert tree_bytes(project) == before
     assert git_status(project) == status
     assert not (project / ".fastgen").exists()
+
+
+# ------------------------------------------------------------- spec files
+
+SPEC = """\
+database: sqlite
+resources:
+  - name: Category
+    fields: [name:str:80:unique]
+  - name: Product
+    fields:
+      - name:str
+      - category:ref:Category
+    owned: false
+    plural: wares
+"""
+
+
+def test_spec_resources_give_the_files_of_adding_them_one_by_one(tmp_path: Path) -> None:
+    spec = tmp_path / "shop.yaml"
+    spec.write_text(SPEC)
+
+    at_once = fastgen("new", "shop", "--spec", str(spec), "--no-git", "-o", str(tmp_path / "a"))
+    one_by_one = fastgen("new", "shop", "--defaults", "--no-git", "-o", str(tmp_path / "b"))
+    second = tmp_path / "b/shop"
+    add(second, "Category", "name:str:80:unique")
+    add(second, "Product", "name:str", "category:ref:Category", "--no-owned", "--plural", "wares")
+
+    assert at_once.exit_code == one_by_one.exit_code == 0, at_once.stderr
+    first = tmp_path / "a/shop"
+    assert (first / "app/api/v1/wares.py").is_file()
+    assert tree_bytes(first, skip=(".env",)) == tree_bytes(second, skip=(".env",))
+
+
+@pytest.mark.parametrize(
+    ("entry", "words"),
+    [
+        ("  - name: Product\n    fields: [name:varchar]\n", ["shop.yaml:3", "unknown type"]),
+        (
+            "  - name: Product\n    fields: [brand:ref:Brand]\n",
+            ["shop.yaml:3", "no resource Brand"],
+        ),
+        ("  - name: Product\n    colour: red\n", ["shop.yaml:3", "unknown key 'colour'"]),
+        ("  - Product\n", ["shop.yaml:3", "needs `name:`"]),
+        ("  - name: class\n", ["shop.yaml:3", "keyword"]),
+    ],
+)
+def test_bad_spec_resources_are_refused_naming_the_line(
+    tmp_path: Path, entry: str, words: list[str]
+) -> None:
+    spec = tmp_path / "shop.yaml"
+    spec.write_text("redis: false\nresources:\n" + entry)
+
+    run = fastgen("new", "shop", "--spec", str(spec), "-o", str(tmp_path / "out"))
+
+    assert_refused(run, *words)
+    assert not (tmp_path / "out").exists()

@@ -257,12 +257,13 @@ def _report_resource(result: AddResult) -> None:
 
 @app.command(epilog="Example:\n\n  fastgen schema > fastgen-spec.schema.json")
 def schema() -> None:
-    """Print the JSON Schema of spec files (for editor completion and checks)."""
+    """Print the JSON Schema of spec files (answers and resources; for editors and checks)."""
     from fastgen import template
     from fastgen.questions import Questionnaire
+    from fastgen.spec import spec_schema
 
     questions = Questionnaire.from_file(template.template_root() / "copier.yml")
-    out.print_json(json.dumps(questions.json_schema()))
+    out.print_json(json.dumps(spec_schema(questions)))
 
 
 def main() -> None:
