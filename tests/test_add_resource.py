@@ -412,3 +412,11 @@ def test_bad_spec_resources_are_refused_naming_the_line(
 
     assert_refused(run, *words)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_broken_answers_file_is_refused_in_one_line(project: Path) -> None:
+    (project / ".copier-answers.yml").write_text("a: [\nb: {\n")
+
+    run = add(project, "Category", *CATEGORY)
+
+    assert_refused(run, ".copier-answers.yml", "cannot be read")
