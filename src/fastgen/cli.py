@@ -21,7 +21,8 @@ from fastgen import __version__
 from fastgen.errors import UserInputError, WorkFailed
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+    from contextlib import AbstractContextManager
 
     from fastgen.commands.add_resource import AddResult
     from fastgen.new import NewResult
@@ -67,6 +68,11 @@ def _root(
 def _fail(message: str, code: int) -> typer.Exit:
     err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(code=code)
+
+
+def _status(quiet: bool) -> Callable[[str], AbstractContextManager[object]]:
+    """A spinner with a message while a step runs; nothing under --quiet."""
+    return (lambda _message: contextlib.nullcontext()) if quiet else out.status
 
 
 @contextlib.contextmanager
@@ -135,7 +141,7 @@ def new(
             dry_run=dry_run,
             git=not no_git,
             prompter=(lambda q, given: ask_missing(q, given, out)) if interactive else None,
-            status=out.status if not quiet else lambda _message: contextlib.nullcontext(),
+            status=_status(quiet),
         )
     if not quiet:
         _report(result)
@@ -228,7 +234,7 @@ def add_resource(
             plural=plural,
             owned=owned,
             dry_run=dry_run,
-            status=out.status if not quiet else lambda _message: contextlib.nullcontext(),
+            status=_status(quiet),
         )
     if not quiet:
         _report_resource(result)
