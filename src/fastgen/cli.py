@@ -180,15 +180,16 @@ def _report(result: NewResult) -> None:
 add_app = typer.Typer(help="Add to an existing project.", no_args_is_help=True)
 app.add_typer(add_app, name="add")
 
-FIELD_HELP = """Fields are NAME:TYPE[:ARG][:MODIFIER]... (no quoting needed).
-
-TYPE: str, text, int, float, decimal, bool, date, datetime, uuid, json, email, enum, ref.
-
-ARG, right after the type: str:120 (maximum length, default 255), decimal:10,2
-(precision, scale; default 10,2), enum:draft,published (the choices; required),
-ref:Category or ref:User (the referenced resource; required; becomes category_id).
-
-MODIFIER, any order: optional (nullable, may be left out), unique, index, default=VALUE."""
+FIELD_HELP = "\n\n".join(
+    [
+        "Fields are NAME:TYPE[:ARG][:MODIFIER]... (no quoting needed).",
+        "TYPE: str, text, int, float, decimal, bool, date, datetime, uuid, json, email, enum, ref.",
+        "ARG, right after the type: str:120 (maximum length, default 255), decimal:10,2 "
+        "(precision, scale; default 10,2), enum:draft,published (the choices; required), "
+        "ref:Category or ref:User (the referenced resource; required; becomes category_id).",
+        "MODIFIER, any order: optional (nullable, may be left out), unique, index, default=VALUE.",
+    ]
+)
 
 
 @add_app.command(
