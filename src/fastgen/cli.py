@@ -25,6 +25,10 @@ from fastgen import __version__
 from fastgen.errors import UserInputError, WorkFailed
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from contextlib import AbstractContextManager
+
+    from fastgen.commands.add_resource import AddResult
     from fastgen.new import NewResult
 
 # \b keeps the examples' lines as written (the help formatter rewraps paragraphs).
@@ -111,6 +115,25 @@ def _root(
     """Generate layered FastAPI backends that work the moment they are made."""
 
 
+def _status(quiet: bool) -> Callable[[str], AbstractContextManager[object]]:
+    """A spinner with a message while a step runs; nothing under --quiet."""
+    return (lambda _message: contextlib.nullcontext()) if quiet else out.status
+
+
+@contextlib.contextmanager
+def _exit_codes(interrupted: str) -> Iterator[None]:
+    """Refused input: exit 2; a failed step: exit 1; Ctrl-C: exit 130. One line each."""
+    try:
+        yield
+    except UserInputError as error:
+        raise _fail(error.message, 2) from None
+    except WorkFailed as error:
+        raise _fail(error.message, 1) from None
+    except KeyboardInterrupt:
+        err.print(f"interrupted: {interrupted}")
+        raise typer.Exit(code=130) from None
+
+
 @app.command(
     short_help="Create a new project.",
     epilog=(
@@ -172,7 +195,7 @@ def new(
     from fastgen.prompt import ask_missing
 
     interactive = not defaults and sys.stdin.isatty()
-    try:
+    with _exit_codes("nothing was written"):
         result = new_project(
             name,
             spec=spec,
@@ -182,15 +205,8 @@ def new(
             dry_run=dry_run,
             git=not no_git,
             prompter=(lambda q, given: ask_missing(q, given, out)) if interactive else None,
-            status=out.status if not quiet else lambda _message: contextlib.nullcontext(),
+            status=_status(quiet),
         )
-    except UserInputError as error:
-        raise _fail(error.message, 2) from None
-    except WorkFailed as error:
-        raise _fail(error.message, 1) from None
-    except KeyboardInterrupt:
-        err.print("interrupted: nothing was written")
-        raise typer.Exit(code=130) from None
     if not quiet:
         _report(result, files=verbose or dry_run)
 
@@ -236,17 +252,96 @@ def _report(result: NewResult, files: bool) -> None:
         out.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)  # copy-pasteable
 
 
+add_app = typer.Typer(help="Add to an existing project.", no_args_is_help=True)
+app.add_typer(add_app, name="add")
+
+FIELD_HELP = "\n\n".join(
+    [
+        "Fields are NAME:TYPE[:ARG][:MODIFIER]... (no quoting needed).",
+        "TYPE: str, text, int, float, decimal, bool, date, datetime, uuid, json, email, enum, ref.",
+        "ARG, right after the type: str:120 (maximum length, default 255), decimal:10,2 "
+        "(precision, scale; default 10,2), enum:draft,published (the choices; required), "
+        "ref:Category or ref:User (the referenced resource; required; becomes category_id).",
+        "MODIFIER, any order: optional (nullable, may be left out), unique, index, default=VALUE.",
+    ]
+)
+
+
+@add_app.command(
+    "resource",
+    help="Add a CRUD resource through every layer: model, schemas, repository, service, "
+    "router, migration and tests.\n\n" + FIELD_HELP,
+    epilog=(
+        "Examples:\n\n\b\n"
+        "  fastgen add resource Category name:str:80:unique\n"
+        "  fastgen add resource Product name:str:120:unique price:decimal:10,2 "
+        "stock:int:default=0 status:enum:draft,published:default=draft "
+        "notes:text:optional category:ref:Category\n"
+        "  fastgen add resource OrderLine quantity:int --plural order_lines --no-owned --dry-run"
+    ),
+)
+def add_resource(
+    name: Annotated[str, typer.Argument(help="Class name of the resource (Product, OrderLine).")],
+    fields: Annotated[
+        list[str] | None, typer.Argument(help="Fields as NAME:TYPE[:ARG][:MODIFIER]...")
+    ] = None,
+    project_dir: Annotated[
+        Path | None,
+        typer.Option("--project-dir", "-p", help="The project (default: the current folder)."),
+    ] = None,
+    plural: Annotated[
+        str | None, typer.Option("--plural", help="Table and URL name (default: English plural).")
+    ] = None,
+    owned: Annotated[
+        bool, typer.Option("--owned/--no-owned", help="Rows belong to their creator.")
+    ] = True,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would be created and changed; write none.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    from fastgen.commands.add_resource import add_resource as run
+
+    with _exit_codes("the project was left as it was"):
+        result = run(
+            name,
+            fields or (),
+            project_dir=project_dir,
+            plural=plural,
+            owned=owned,
+            dry_run=dry_run,
+            status=_status(quiet),
+        )
+    if not quiet:
+        _report_resource(result)
+
+
+def _report_resource(result: AddResult) -> None:
+    verb = ("Would create", "Would change") if result.dry_run else ("Created", "Changed")
+    for label, files in zip(verb, (result.created, result.changed), strict=True):
+        tree = Tree(Text(f"{label} ({len(files)})", style="bold"))
+        for rel in files:
+            tree.add(Text(rel))
+        out.print(tree)
+    if result.dry_run:
+        return
+    out.print(f"\nAdded {result.names.plural} at /api/v1{result.names.url}.\n\nNext:\n")
+    for command in result.next_commands:
+        out.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)
+
+
 @app.command(
     short_help="Print the JSON Schema of spec files.",
     epilog="Example:\n\n  fastgen schema > fastgen-spec.schema.json",
 )
 def schema() -> None:
-    """Print the JSON Schema of spec files (for editor completion and checks)."""
+    """Print the JSON Schema of spec files (answers and resources; for editors and checks)."""
     from fastgen import template
     from fastgen.questions import Questionnaire
+    from fastgen.spec import spec_schema
 
     questions = Questionnaire.from_file(template.template_root() / "copier.yml")
-    out.print_json(json.dumps(questions.json_schema()))
+    out.print_json(json.dumps(spec_schema(questions)))
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ from fastgen import gitrepo, pythons, template
 from fastgen.errors import InvalidAnswer, TargetNotEmpty, UnsafeTarget
 from fastgen.questions import Answers, Questionnaire
 from fastgen.render import place, project_files, render, write_env
-from fastgen.spec import load_spec
+from fastgen.spec import load_resources, load_spec
 
 Prompter = Callable[[Questionnaire, Answers], Answers]
 Status = Callable[[str], AbstractContextManager[object]]
@@ -51,6 +51,7 @@ def new_project(
     source = template.snapshot()
     questions = local_defaults(Questionnaire.from_file(source / "copier.yml"))
     answers = collect_answers(questions, name, spec, data, prompter)
+    resources = load_resources(spec) if spec else []
 
     target = output_dir / answers["project_slug"]
     check_target(target, force)
@@ -59,6 +60,11 @@ def new_project(
     with _staging(answers["project_slug"], None if dry_run else output_dir) as staging:
         with status("Rendering the project"):
             render(source, questions, answers, staging)
+        if resources:
+            from fastgen.commands.add_resource import add_from_spec
+
+            with status("Adding the spec's resources"):
+                add_from_spec(staging, resources)
         if make_repo:
             with status("Creating the git repository"):
                 gitrepo.init_with_commit(staging)

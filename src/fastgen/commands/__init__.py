@@ -1,0 +1,1 @@
+"""The commands that grow an existing project, one module each."""

@@ -1,0 +1,205 @@
+"""The field grammar of `add resource`: `NAME:TYPE[:ARG][:MODIFIER]...`.
+
+`price:decimal:10,2`, `title:str:120:unique`, `status:enum:draft,published:default=draft`,
+`category:ref:Category`, `notes:text:optional`. Every refusal names the field
+and the part of it that is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import keyword
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from fastgen.errors import UserInputError
+
+TYPES = (
+    "str", "text", "int", "float", "decimal", "bool", "date",
+    "datetime", "uuid", "json", "email", "enum", "ref",
+)  # fmt: skip
+MODIFIERS = ("optional", "unique", "index", "default=VALUE")
+# Types whose values can be sorted on; equality filters on FILTERABLE.
+SORTABLE = frozenset(TYPES) - {"json", "ref"}
+FILTERABLE = frozenset({"enum", "bool", "ref"})
+DEFAULTABLE = frozenset({"str", "text", "email", "int", "float", "decimal", "bool", "date", "enum"})
+INT32 = 2**31 - 1
+
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*\Z")
+_CHOICE = re.compile(r"[a-z][a-z0-9_]*\Z")
+_REF = re.compile(r"[A-Z][A-Za-z0-9]*\Z")
+# Columns every resource has, list query parameters, SQLAlchemy's and
+# pydantic's own attributes, and the types the generated classes annotate with
+# (a field `date` would shadow the type `date` in its class body).
+_RESERVED = frozenset(
+    {"id", "owner", "owner_id", "created_at", "updated_at", "skip", "limit", "sort"}
+    | {"metadata", "registry", "str", "int", "float", "bool", "date", "datetime"}
+    | {"decimal", "uuid", "json", "sa", "op"}
+)
+
+
+class InvalidField(UserInputError):
+    """A field that breaks the grammar; the message names the field and the part."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One parsed field, as recorded in the resource's answers (plain data)."""
+
+    name: str
+    type: str
+    length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+    choices: list[str] = field(default_factory=list)
+    ref: str | None = None
+    optional: bool = False
+    unique: bool = False
+    index: bool = False
+    default: str | None = None
+
+    @property
+    def column(self) -> str:
+        """The column and JSON name: a `ref` field `category` is `category_id`."""
+        if self.type == "ref" and not self.name.endswith("_id"):
+            return f"{self.name}_id"
+        return self.name
+
+    def answers(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def parse_fields(texts: Iterable[str]) -> list[Field]:
+    fields: list[Field] = []
+    seen: set[str] = set()
+    for text in texts:
+        parsed = parse_field(text)
+        if parsed.column in seen:
+            raise InvalidField(f"field {text!r}: {parsed.column!r} is given twice")
+        seen.add(parsed.column)
+        fields.append(parsed)
+    return fields
+
+
+def parse_field(text: str) -> Field:
+    def refuse(problem: str) -> InvalidField:
+        return InvalidField(f"field {text!r}: {problem}")
+
+    parts = text.split(":")
+    if len(parts) < 2 or not all(parts):
+        raise refuse("expected NAME:TYPE[:ARG][:MODIFIER]... with no empty part")
+    name, type_, rest = parts[0], parts[1], parts[2:]
+    if not _FIELD_NAME.match(name):
+        raise refuse(f"name {name!r}: use lower_snake_case, starting with a letter")
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        raise refuse(f"name {name!r} is a Python keyword")
+    if name in _RESERVED or name.startswith("model_"):
+        raise refuse(f"name {name!r} is reserved (every resource has or uses it)")
+    if type_ not in TYPES:
+        raise refuse(f"unknown type {type_!r} (known: {', '.join(TYPES)})")
+
+    values: dict[str, Any] = {"name": name, "type": type_}
+    if rest and not _is_modifier(rest[0]) and type_ in {"str", "decimal", "enum", "ref"}:
+        values.update(_argument(type_, rest.pop(0), refuse))
+    elif type_ in {"enum", "ref"}:
+        example = "enum:draft,published" if type_ == "enum" else "ref:Category"
+        raise refuse(f"{type_} needs its argument, as in {example}")
+    elif type_ == "str":
+        values["length"] = 255
+    elif type_ == "decimal":
+        values["precision"], values["scale"] = 10, 2
+
+    for modifier in rest:
+        key, _, value = modifier.partition("=")
+        if not _is_modifier(modifier):
+            raise refuse(f"unknown modifier {modifier!r} (known: {', '.join(MODIFIERS)})")
+        if key in values:
+            raise refuse(f"modifier {key!r} is given twice")
+        values[key] = value if key == "default" else True
+    parsed = Field(**values)
+    _check_modifiers(parsed, refuse)
+    return parsed
+
+
+def _is_modifier(part: str) -> bool:
+    return part in {"optional", "unique", "index"} or part.startswith("default=")
+
+
+def _argument(type_: str, arg: str, refuse: Any) -> dict[str, Any]:
+    if type_ == "str":
+        if not arg.isdigit() or not 1 <= int(arg) <= 10_000:
+            raise refuse(f"length {arg!r}: expected a number from 1 to 10000")
+        return {"length": int(arg)}
+    if type_ == "decimal":
+        match = re.fullmatch(r"(\d+),(\d+)", arg)
+        if not match or not 1 <= int(match[1]) <= 38 or int(match[2]) > int(match[1]):
+            raise refuse(
+                f"precision {arg!r}: expected PRECISION,SCALE as in 10,2 (1-38, scale <= precision)"
+            )
+        return {"precision": int(match[1]), "scale": int(match[2])}
+    if type_ == "enum":
+        choices = arg.split(",")
+        for choice in choices:
+            if not _CHOICE.match(choice) or keyword.iskeyword(choice):
+                raise refuse(f"choice {choice!r}: use lower_snake_case names, not keywords")
+        if len(set(choices)) != len(choices):
+            raise refuse("a choice is given twice")
+        return {"choices": choices}
+    if not _REF.match(arg):
+        raise refuse(f"reference {arg!r}: name the resource's class, as in ref:Category")
+    return {"ref": arg}
+
+
+def _check_modifiers(parsed: Field, refuse: Any) -> None:
+    if parsed.default is None:
+        pass
+    elif parsed.type not in DEFAULTABLE:
+        raise refuse(f"a default is not supported for {parsed.type} fields")
+    else:
+        problem = _default_problem(parsed, parsed.default)
+        if problem:
+            raise refuse(f"default {parsed.default!r}: {problem}")
+    if parsed.type == "json" and (parsed.unique or parsed.index):
+        raise refuse("json fields cannot be unique or indexed")
+
+
+def _default_problem(parsed: Field, value: str) -> str | None:
+    """Why `value` is no valid default for the field, or None."""
+    try:
+        if parsed.type == "int":
+            number = int(value)
+            return None if -INT32 - 1 <= number <= INT32 else "out of the 32-bit range"
+        if parsed.type == "float":
+            return None if float(value) - float(value) == 0 else "must be a finite number"
+        if parsed.type == "decimal":
+            amount = decimal.Decimal(value)
+            return _decimal_problem(amount, parsed.precision or 10, parsed.scale or 0)
+        if parsed.type == "date":
+            datetime.date.fromisoformat(value)
+            return None
+    except (ValueError, decimal.InvalidOperation):
+        return f"not a valid {parsed.type}"
+    if parsed.type == "bool":
+        return None if value in {"true", "false"} else "expected true or false"
+    if parsed.type == "enum":
+        return None if value in parsed.choices else f"not one of {', '.join(parsed.choices)}"
+    if parsed.type == "str" and len(value) > (parsed.length or 255):
+        return f"longer than {parsed.length} characters"
+    if parsed.type == "email" and "@" not in value:
+        return "not an email address"
+    return None
+
+
+def _decimal_problem(amount: decimal.Decimal, precision: int, scale: int) -> str | None:
+    if not amount.is_finite():
+        return "must be a finite number"
+    exponent = amount.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if -exponent > scale:
+        return f"more than {scale} decimal places"
+    if len(amount.as_tuple().digits) - max(0, -exponent) > precision - scale:
+        return f"more than {precision - scale} digits before the point"
+    return None
