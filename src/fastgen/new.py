@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastgen import gitrepo, template
+from fastgen import __version__, gitrepo, template
 from fastgen.errors import InvalidAnswer, TargetNotEmpty, UnsafeTarget
 from fastgen.questions import Answers, Questionnaire
 from fastgen.render import place, project_files, render, write_env
@@ -47,8 +47,8 @@ def new_project(
     prompter: Prompter | None = None,
     status: Status = lambda _message: contextlib.nullcontext(),
 ) -> NewResult:
-    source = template.snapshot()
-    questions = Questionnaire.from_file(source / "copier.yml")
+    source = template.ensure()
+    questions = Questionnaire.from_file(template.template_root() / "copier.yml")
     answers = collect_answers(questions, name, spec, data, prompter)
 
     target = output_dir / answers["project_slug"]
@@ -57,7 +57,7 @@ def new_project(
 
     with _staging(answers["project_slug"], None if dry_run else output_dir) as staging:
         with status("Rendering the project"):
-            render(source, questions, answers, staging)
+            render(source, __version__, questions, answers, staging)
         if make_repo:
             with status("Creating the git repository"):
                 gitrepo.init_with_commit(staging)

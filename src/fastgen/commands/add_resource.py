@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastgen import template
+from fastgen import __version__, template
 from fastgen.commands import wiring
 from fastgen.commands.fields import Field, InvalidField, parse_fields
 from fastgen.commands.migrations import head_and_next
@@ -108,15 +108,18 @@ def resource_answers(
         "fields": recorded,
         "revision": revision,
         "down_revision": down_revision,
+        "template_version": __version__,
     }
 
 
-def render_resource(answers: dict[str, Any], staging: Path, project: Path) -> None:
-    """Render the resource template, then let ruff (with the project's own
-    settings) sort imports and wrap lines as the project's `ruff format` would."""
+def render_resource(
+    answers: dict[str, Any], staging: Path, project: Path, version: str = __version__
+) -> None:
+    """Render the resource template of a fastgen version, then let ruff (with the
+    project's own settings) sort imports and wrap lines as its `ruff format` would."""
     from copier import run_copy  # costs ~0.45 s to import: only commands that render pay it
 
-    source = template.snapshot() / "templates" / "resource"
+    source = template.tree(version) / "templates" / "resource"
     run_copy(str(source), staging, data=answers, defaults=True, overwrite=True, quiet=True)
     python = [str(staging / rel) for rel in project_files(staging) if rel.endswith(".py")]
     config = project / "pyproject.toml"
