@@ -320,7 +320,7 @@ def update(
         _report_update(result)
     if result.conflicts:
         for rel in result.conflicts:
-            err.print(f"conflict: {rel}", markup=False, highlight=False)
+            err.print(f"conflict: {rel}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(code=1)
 
 
@@ -329,9 +329,12 @@ def _report_update(result: UpdateResult) -> None:
         out.print(f"Already at template version {result.new_version}; nothing to do.")
         return
     verb = "Would update" if result.dry_run else "Updated"
-    out.print(f"{verb} {result.project} from {result.old_version} to {result.new_version}.")
+    out.print(
+        f"{verb} {result.project} from {result.old_version} to {result.new_version}.",
+        markup=False, highlight=False, soft_wrap=True,
+    )  # fmt: skip
     for code, rel in result.changes:
-        out.print(f"  {code} {rel}", markup=False, highlight=False)
+        out.print(f"  {code} {rel}", markup=False, highlight=False, soft_wrap=True)
     if not result.changes:
         out.print("  (no file changed)")
     elif not result.dry_run and not result.conflicts:
@@ -363,12 +366,12 @@ def _report_check(result: CheckResult) -> None:
         out.print(
             f"behind: the project is at template {result.recorded}, this fastgen has "
             f"{result.installed} (run `fastgen update`)",
-            markup=False, highlight=False,
+            markup=False, highlight=False, soft_wrap=True,
         )  # fmt: skip
     for rel in result.drifted:
         out.print(
             f"drifted: {rel} differs from template {result.recorded}",
-            markup=False, highlight=False,
+            markup=False, highlight=False, soft_wrap=True,
         )  # fmt: skip
     if not result.exit_code:
         out.print(f"up to date: template {result.recorded}, no template-owned file edited")

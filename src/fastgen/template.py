@@ -4,7 +4,7 @@ copier can only update a project from a git template with PEP 440 version tags
 (it renders the recorded version and the new one and merges the difference into
 the project). So every fastgen version's template (copier.yml and templates/) is
 one commit of a repository, tagged with that version, kept in the user's cache:
-`~/.cache/fastgen/template.git` (or under $XDG_CACHE_HOME, or $FASTGEN_CACHE_DIR).
+`~/.cache/fastgen/template` (or under $XDG_CACHE_HOME, or $FASTGEN_CACHE_DIR).
 
 - An installed wheel carries that history as a git bundle (built by
   hatch_build.py: one commit per release tag of fastgen's own repository, plus the
@@ -15,7 +15,7 @@ one commit of a repository, tagged with that version, kept in the user's cache:
   follows the working tree.
 
 Projects record the repository as `_src_path` in the home-relative form
-(`~/.cache/fastgen/template.git`), which copier expands when it reads it, so
+(`~/.cache/fastgen/template`), which copier expands when it reads it, so
 a teammate's or CI's fastgen, or plain `copier update`, finds the same history
 once fastgen has run there; `_commit` records the version tag.
 
@@ -76,7 +76,8 @@ def cache_dir() -> Path:
 
 
 def repository() -> Path:
-    return cache_dir() / "template.git"
+    # No `.git` suffix: copier would take such a path for a remote URL and not expand `~`.
+    return cache_dir() / "template"
 
 
 def source() -> str:
