@@ -192,3 +192,13 @@ def test_plain_copier_update_works_with_the_recorded_references(
     assert run.returncode == 0, run.stderr
     assert set(git_status(project)) == {".copier-answers.yml", ".gitignore", "alembic.ini", ADDED}
     assert (project / ".gitignore").read_text().splitlines()[-1] == USER_IGNORE
+
+
+def test_ci_runs_check_with_the_fastgen_that_made_the_project(cache: Path, tmp_path: Path) -> None:
+    project = project_at(VERSION_A, tmp_path)
+
+    workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
+
+    runs = [step.get("run") for step in workflow["jobs"]["template"]["steps"]]
+    assert f'pip install "fastgen=={VERSION_A}"' in runs
+    assert runs[-1] == "fastgen check"
