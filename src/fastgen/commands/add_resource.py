@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastgen import __version__, template
+from fastgen import template
 from fastgen.commands import wiring
 from fastgen.commands.fields import Field, InvalidField, parse_fields
 from fastgen.commands.migrations import head_and_next
@@ -65,7 +65,7 @@ def add_resource(
 
     with tempfile.TemporaryDirectory(prefix="fastgen-resource-") as staging:
         with status(f"Rendering {names.plural}"):
-            render_resource(answers, Path(staging), project.root)
+            render_resource(answers, Path(staging), project.root, project.template_version)
         created = {rel: (Path(staging) / rel).read_bytes() for rel in project_files(Path(staging))}
     for rel in created:
         if (project.root / rel).exists():
@@ -108,13 +108,13 @@ def resource_answers(
         "fields": recorded,
         "revision": revision,
         "down_revision": down_revision,
-        "template_version": __version__,
+        # The project's template version, not this fastgen's: a project stays of one
+        # version, and `fastgen update` moves it and its resources on together.
+        "template_version": project.template_version,
     }
 
 
-def render_resource(
-    answers: dict[str, Any], staging: Path, project: Path, version: str = __version__
-) -> None:
+def render_resource(answers: dict[str, Any], staging: Path, project: Path, version: str) -> None:
     """Render the resource template of a fastgen version, then let ruff (with the
     project's own settings) sort imports and wrap lines as its `ruff format` would."""
     from copier import run_copy  # costs ~0.45 s to import: only commands that render pay it
