@@ -64,6 +64,7 @@ def test_schema_is_json_schema_of_the_questions() -> None:
     assert "project_name" not in props  # given as NAME
     assert set(props) >= {"description", "author", "rate_limit", "csrf",
                           "admin", "example_items", "docker", "ci"}  # fmt: skip
+    assert props["resources"]["items"]["required"] == ["name"]
 
 
 def test_console_script_and_module_agree() -> None:

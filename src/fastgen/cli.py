@@ -72,6 +72,20 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code=code)
 
 
+@contextlib.contextmanager
+def _exit_codes(interrupted: str) -> Iterator[None]:
+    """Refused input: exit 2; a failed step: exit 1; Ctrl-C: exit 130. One line each."""
+    try:
+        yield
+    except UserInputError as error:
+        raise _fail(error.message, 2) from None
+    except WorkFailed as error:
+        raise _fail(error.message, 1) from None
+    except KeyboardInterrupt:
+        err.print(f"interrupted: {interrupted}")
+        raise typer.Exit(code=130) from None
+
+
 @app.command(
     epilog=(
         "Examples:\n\n"
@@ -114,7 +128,7 @@ def new(
     from fastgen.prompt import ask_missing
 
     interactive = not defaults and sys.stdin.isatty()
-    try:
+    with _exit_codes("nothing was written"):
         result = new_project(
             name,
             spec=spec,
@@ -126,13 +140,6 @@ def new(
             prompter=(lambda q, given: ask_missing(q, given, out)) if interactive else None,
             status=out.status if not quiet else lambda _message: contextlib.nullcontext(),
         )
-    except UserInputError as error:
-        raise _fail(error.message, 2) from None
-    except WorkFailed as error:
-        raise _fail(error.message, 1) from None
-    except KeyboardInterrupt:
-        err.print("interrupted: nothing was written")
-        raise typer.Exit(code=130) from None
     if not quiet:
         _report(result)
 
@@ -179,20 +186,6 @@ ARG, right after the type: str:120 (maximum length, default 255), decimal:10,2
 ref:Category or ref:User (the referenced resource; required; becomes category_id).
 
 MODIFIER, any order: optional (nullable, may be left out), unique, index, default=VALUE."""
-
-
-@contextlib.contextmanager
-def _exit_codes(interrupted: str) -> Iterator[None]:
-    """Refused input: exit 2; a failed step: exit 1; Ctrl-C: exit 130. One line each."""
-    try:
-        yield
-    except UserInputError as error:
-        raise _fail(error.message, 2) from None
-    except WorkFailed as error:
-        raise _fail(error.message, 1) from None
-    except KeyboardInterrupt:
-        err.print(f"interrupted: {interrupted}")
-        raise typer.Exit(code=130) from None
 
 
 @add_app.command(
@@ -379,12 +372,13 @@ def _report_check(result: CheckResult) -> None:
 
 @app.command(epilog="Example:\n\n  fastgen schema > fastgen-spec.schema.json")
 def schema() -> None:
-    """Print the JSON Schema of spec files (for editor completion and checks)."""
+    """Print the JSON Schema of spec files (answers and resources; for editors and checks)."""
     from fastgen import template
     from fastgen.questions import Questionnaire
+    from fastgen.spec import spec_schema
 
     questions = Questionnaire.from_file(template.template_root() / "copier.yml")
-    out.print_json(json.dumps(questions.json_schema()))
+    out.print_json(json.dumps(spec_schema(questions)))
 
 
 def main() -> None:

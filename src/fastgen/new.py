@@ -19,7 +19,7 @@ from fastgen import __version__, gitrepo, template
 from fastgen.errors import InvalidAnswer, TargetNotEmpty, UnsafeTarget
 from fastgen.questions import Answers, Questionnaire
 from fastgen.render import place, project_files, render, write_env
-from fastgen.spec import load_spec
+from fastgen.spec import load_resources, load_spec
 
 Prompter = Callable[[Questionnaire, Answers], Answers]
 Status = Callable[[str], AbstractContextManager[object]]
@@ -50,6 +50,7 @@ def new_project(
     source = template.ensure()
     questions = Questionnaire.from_file(template.template_root() / "copier.yml")
     answers = collect_answers(questions, name, spec, data, prompter)
+    resources = load_resources(spec) if spec else []
 
     target = output_dir / answers["project_slug"]
     check_target(target, force)
@@ -58,6 +59,11 @@ def new_project(
     with _staging(answers["project_slug"], None if dry_run else output_dir) as staging:
         with status("Rendering the project"):
             render(source, __version__, questions, answers, staging)
+        if resources:
+            from fastgen.commands.add_resource import add_from_spec
+
+            with status("Adding the spec's resources"):
+                add_from_spec(staging, resources)
         if make_repo:
             with status("Creating the git repository"):
                 gitrepo.init_with_commit(staging)

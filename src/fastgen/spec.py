@@ -5,21 +5,34 @@ Errors name the file, the line and the key, so that an editor jumps right there.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from fastgen.errors import InvalidAnswer, SpecError
+from fastgen.commands.fields import parse_fields
+from fastgen.commands.naming import ResourceNames
+from fastgen.errors import InvalidAnswer, SpecError, UserInputError
 from fastgen.questions import Answers, Questionnaire
 
+# The one key of a spec that is not a question: resources to add, in order.
+RESOURCES = "resources"
+_RESOURCE_KEYS = {"name", "fields", "plural", "owned"}
 
-def load_spec(path: Path, questions: Questionnaire) -> tuple[Answers, dict[str, str]]:
-    """Read a spec file into coerced answers and, for each key, its `file:line`.
 
-    Defaults are not filled in here; the line lets later checks say where an
-    answer that breaks a rule was written.
-    """
+@dataclass(frozen=True)
+class ResourceSpec:
+    """One entry of `resources:`, as `fastgen add resource` takes it."""
+
+    name: str
+    fields: list[str]
+    plural: str | None
+    owned: bool
+    where: str  # file:line, for errors found while adding it
+
+
+def _compose(path: Path) -> tuple[str, yaml.Node | None]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -31,11 +44,20 @@ def load_spec(path: Path, questions: Questionnaire) -> tuple[Answers, dict[str, 
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         problem = getattr(error, "problem", None) or str(error)
         raise SpecError(f"{where}: not valid YAML: {problem}") from None
+    if root is not None and not isinstance(root, yaml.MappingNode):
+        raise SpecError(f"{path}:{root.start_mark.line + 1}: the spec must be a mapping of answers")
+    return text, root
+
+
+def load_spec(path: Path, questions: Questionnaire) -> tuple[Answers, dict[str, str]]:
+    """Read a spec file into coerced answers and, for each key, its `file:line`.
+
+    Defaults are not filled in here; the line lets later checks say where an
+    answer that breaks a rule was written. `resources:` is read by load_resources.
+    """
+    text, root = _compose(path)
     if root is None:
         return {}, {}
-    if not isinstance(root, yaml.MappingNode):
-        raise SpecError(f"{path}:{root.start_mark.line + 1}: the spec must be a mapping of answers")
-
     answers: Answers = {}
     lines: dict[str, str] = {}
     loader = yaml.SafeLoader(text)
@@ -47,6 +69,8 @@ def load_spec(path: Path, questions: Questionnaire) -> tuple[Answers, dict[str, 
         if key in lines:
             raise SpecError(f"{where}: {key!r} is given twice (first at {lines[key]})")
         lines[key] = where
+        if key == RESOURCES:
+            continue
         question = questions.question(key, f"{where}: ")
         try:
             value: Any = (
@@ -64,3 +88,75 @@ def load_spec(path: Path, questions: Questionnaire) -> tuple[Answers, dict[str, 
         except InvalidAnswer as error:
             raise error.at(where) from None
     return answers, lines
+
+
+def load_resources(path: Path) -> list[ResourceSpec]:
+    """The spec's `resources:` list, each entry's shape checked and its line kept."""
+    text, root = _compose(path)
+    node = next(
+        (v for k, v in (root.value if root else []) if getattr(k, "value", None) == RESOURCES),
+        None,
+    )
+    if node is None:
+        return []
+    if not isinstance(node, yaml.SequenceNode):
+        raise SpecError(f"{path}:{node.start_mark.line + 1}: {RESOURCES}: expected a list")
+    loader = yaml.SafeLoader(text)
+    specs = []
+    for entry in node.value:
+        where = f"{path}:{entry.start_mark.line + 1}"
+        try:
+            value = loader.construct_object(entry, deep=True)
+        except yaml.YAMLError as error:
+            raise SpecError(f"{where}: {RESOURCES}: {getattr(error, 'problem', error)}") from None
+        specs.append(_resource(value, where))
+    return specs
+
+
+def _resource(value: Any, where: str) -> ResourceSpec:
+    def refuse(problem: str) -> SpecError:
+        return SpecError(f"{where}: {RESOURCES}: {problem}")
+
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+        raise refuse("each entry needs `name:` and may have fields, plural, owned")
+    if unknown := set(value) - _RESOURCE_KEYS:
+        known = ", ".join(sorted(_RESOURCE_KEYS))
+        raise refuse(f"unknown key {sorted(unknown)[0]!r} (known: {known})")
+    fields = value.get("fields", [])
+    if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+        raise refuse(f"{value['name']}: fields: expected a list of NAME:TYPE[:ARG][:MODIFIER]...")
+    plural, owned = value.get("plural"), value.get("owned", True)
+    if plural is not None and not isinstance(plural, str):
+        raise refuse(f"{value['name']}: plural: expected text")
+    if not isinstance(owned, bool):
+        raise refuse(f"{value['name']}: owned: expected true or false")
+    try:  # the name and the fields' grammar now; references once the project exists
+        ResourceNames.of(value["name"], plural)
+        parse_fields(fields)
+    except UserInputError as error:
+        raise refuse(error.message) from None
+    return ResourceSpec(value["name"], fields, plural, owned, where)
+
+
+def spec_schema(questions: Questionnaire) -> dict[str, Any]:
+    """The JSON Schema of a spec file: the questions, and `resources:`."""
+    schema = questions.json_schema()
+    schema["properties"][RESOURCES] = {
+        "description": "Resources to add, in order (see `fastgen add resource --help`)",
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string", "description": "Class name (Product, OrderLine)"},
+                "fields": {
+                    "type": "array",
+                    "items": {"type": "string", "description": "NAME:TYPE[:ARG][:MODIFIER]..."},
+                },
+                "plural": {"type": "string"},
+                "owned": {"type": "boolean", "default": True},
+            },
+            "required": ["name"],
+            "additionalProperties": False,
+        },
+    }
+    return schema

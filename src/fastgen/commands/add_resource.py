@@ -27,8 +27,9 @@ from fastgen.commands.fields import Field, InvalidField, parse_fields
 from fastgen.commands.migrations import head_and_next
 from fastgen.commands.naming import ResourceNames
 from fastgen.commands.project import Project, find_project
-from fastgen.errors import UserInputError, WorkFailed
+from fastgen.errors import SpecError, UserInputError, WorkFailed
 from fastgen.render import project_files
+from fastgen.spec import RESOURCES, ResourceSpec
 
 Status = Callable[[str], AbstractContextManager[object]]
 NEXT_COMMANDS = ["alembic upgrade head", "pytest"]
@@ -74,6 +75,17 @@ def add_resource(
     if not dry_run:
         write_all(project.root, created, changed)
     return AddResult(project.root, names, sorted(created), sorted(changed), dry_run, NEXT_COMMANDS)
+
+
+def add_from_spec(project: Path, resources: Iterable[ResourceSpec]) -> None:
+    """Add a spec file's resources, in order, to a project (`fastgen new --spec`)."""
+    for spec in resources:
+        try:
+            add_resource(
+                spec.name, spec.fields, project_dir=project, plural=spec.plural, owned=spec.owned
+            )
+        except UserInputError as error:
+            raise SpecError(f"{spec.where}: {RESOURCES}: {error.message}") from None
 
 
 def resource_answers(

@@ -115,11 +115,7 @@ def parse_field(text: str) -> Field:
     for modifier in rest:
         key, _, value = modifier.partition("=")
         if not _is_modifier(modifier):
-            raise refuse(
-                f"unknown modifier {modifier!r} (known: {', '.join(MODIFIERS)})"
-                if type_ not in {"str", "decimal", "enum", "ref"} or modifier is not rest[0]
-                else f"{modifier!r} is neither an argument of {type_} nor a modifier"
-            )
+            raise refuse(f"unknown modifier {modifier!r} (known: {', '.join(MODIFIERS)})")
         if key in values:
             raise refuse(f"modifier {key!r} is given twice")
         values[key] = value if key == "default" else True

@@ -55,5 +55,6 @@ def _read_yaml(path: Path, root: Path) -> dict[str, Any] | None:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise NotAProject(f"{path.relative_to(root)}: cannot be read: {error}") from None
+        problem = getattr(error, "problem", None) or getattr(error, "strerror", None) or error
+        raise NotAProject(f"{path}: cannot be read: {problem}") from None
     return data if isinstance(data, dict) else None

@@ -1,0 +1,422 @@
+"""`fastgen add resource`: names, the field grammar, wiring, refusals and atomicity.
+
+These run the command in a generated project and look at its files; the
+generated code's own checks (ruff, mypy, Alembic, pytest) run in
+tests/variants/test_resources.py.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import Run, fastgen, tree_bytes
+from fastgen.commands import add_resource as pipeline
+from fastgen.commands.fields import InvalidField, parse_field
+from fastgen.commands.naming import ResourceNames
+from fastgen.commands.wiring import WiringError, wire_model, wire_router
+from test_bad_input import assert_refused
+
+CATEGORY = ["name:str:80:unique"]
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A default project (a git repository with one commit), made once."""
+    root = tmp_path_factory.mktemp("made")
+    run = fastgen("new", "shop", "--defaults", "-o", str(root))
+    assert run.exit_code == 0, run.stderr
+    return root / "shop"
+
+
+@pytest.fixture
+def project(made: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "shop"
+    shutil.copytree(made, copy, symlinks=True)
+    return copy
+
+
+def git_status(project: Path) -> str:
+    return subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def add(project: Path, *args: str) -> Run:
+    return fastgen("add", "resource", *args, "--project-dir", str(project))
+
+
+# ------------------------------------------------------------------ names
+
+
+@pytest.mark.parametrize(
+    ("name", "cls", "module", "plural", "url"),
+    [
+        ("Category", "Category", "category", "categories", "/categories"),
+        ("OrderLine", "OrderLine", "order_line", "order_lines", "/order-lines"),
+        ("order_line", "OrderLine", "order_line", "order_lines", "/order-lines"),
+        ("Box", "Box", "box", "boxes", "/boxes"),
+        ("Day", "Day", "day", "days", "/days"),
+        ("HTTPLog", "HttpLog", "http_log", "http_logs", "/http-logs"),
+    ],
+)
+def test_names_follow_the_resource(name: str, cls: str, module: str, plural: str, url: str) -> None:
+    names = ResourceNames.of(name)
+
+    assert (names.cls, names.module, names.plural, names.url) == (cls, module, plural, url)
+
+
+def test_plural_overrides_the_english_one() -> None:
+    assert ResourceNames.of("Person", "people").url == "/people"
+
+
+# ------------------------------------------------------------------ fields
+
+
+def test_every_type_and_modifier_parses() -> None:
+    price = parse_field("price:decimal:12,3:optional:index:default=1.500")
+    status = parse_field("status:enum:draft,published:default=draft:unique")
+    owner = parse_field("category:ref:Category")
+
+    assert (price.precision, price.scale, price.optional, price.index, price.default) == (
+        12, 3, True, True, "1.500",
+    )  # fmt: skip
+    assert status.choices == ["draft", "published"]
+    assert (status.default, status.unique) == ("draft", True)
+    assert (owner.ref, owner.column) == ("Category", "category_id")
+    assert parse_field("title:str").length == 255
+    assert (parse_field("amount:decimal").precision, parse_field("amount:decimal").scale) == (10, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("title", "expected NAME:TYPE"),
+        ("title::optional", "no empty part"),
+        ("title:string", "unknown type 'string'"),
+        ("title:str:huge", "length 'huge'"),
+        ("title:str:120:sometimes", "unknown modifier 'sometimes'"),
+        ("title:str:0", "length '0'"),
+        ("class:str", "Python keyword"),
+        ("id:int", "reserved"),
+        ("owner_id:int", "reserved"),
+        ("model_kind:str", "reserved"),
+        ("Title:str", "lower_snake_case"),
+        ("status:enum", "needs its argument"),
+        ("status:enum:Draft,published", "choice 'Draft'"),
+        ("status:enum:a,a", "given twice"),
+        ("status:enum:a,b:default=c", "not one of a, b"),
+        ("category:ref", "needs its argument"),
+        ("category:ref:category", "name the resource's class"),
+        ("price:decimal:2,5", "precision '2,5'"),
+        ("price:decimal:10,2:default=1.234", "more than 2 decimal places"),
+        ("stock:int:default=many", "not a valid int"),
+        ("stock:int:default=3000000000", "32-bit"),
+        ("when:datetime:default=now", "not supported"),
+        ("data:json:unique", "cannot be unique"),
+        ("title:str:unique:unique", "given twice"),
+    ],
+)
+def test_bad_fields_are_refused_naming_the_part(text: str, why: str) -> None:
+    with pytest.raises(InvalidField) as refused:
+        parse_field(text)
+
+    assert f"field {text!r}" in refused.value.message
+    assert why in refused.value.message
+
+
+# ----------------------------------------------------------------- wiring
+
+ROUTERS = '''"""Our API."""
+
+from fastapi import APIRouter
+
+# the routers, one per area
+from app.api.v1 import (
+    admin,  # admin only
+    auth,
+    items,
+    reports,  # hand-written
+    users,
+)
+from app.schemas.common import error_responses
+
+router = APIRouter(prefix="/api/v1", responses=error_responses(429))
+router.include_router(auth.router)
+router.include_router(users.router)  # users first
+router.include_router(items.router)
+router.include_router(admin.router)
+router.include_router(reports.router, prefix="/reports")
+'''
+
+
+def test_the_router_is_wired_among_a_users_own_edits() -> None:
+    wired = wire_router(ROUTERS, "products", 120)
+
+    assert "    products,\n    reports,  # hand-written\n" in wired
+    assert wired.endswith(
+        'router.include_router(reports.router, prefix="/reports")\n'
+        "router.include_router(products.router)\n"
+    )
+    assert (
+        wired.replace("    products,\n", "").replace("router.include_router(products.router)\n", "")
+        == ROUTERS
+    )
+    assert wire_router(wired, "products", 120) == wired
+
+
+def test_a_long_import_is_wrapped_as_ruff_format_would() -> None:
+    source = (
+        "from app.api.v1 import admin, auth, items, users\n\nrouter.include_router(auth.router)\n"
+    )
+
+    assert wire_router(source, "products", 120).startswith(
+        "from app.api.v1 import admin, auth, items, products, users\n"
+    )
+    assert wire_router(source, "products", 40).startswith(
+        "from app.api.v1 import (\n"
+        "    admin,\n    auth,\n    items,\n    products,\n    users,\n)\n"
+    )
+
+
+def test_the_model_is_imported_and_exported_in_sorted_places() -> None:
+    source = (
+        "from app.models.base import Base  # the base\n"
+        "from app.models.user import User\n\n"
+        "__all__ = [\n"
+        '    "Base",  # keep\n'
+        '    "User",\n'
+        "]\n"
+    )
+
+    wired = wire_model(source, "order_line", "OrderLine", 88)
+
+    assert wired == (
+        "from app.models.base import Base  # the base\n"
+        "from app.models.order_line import OrderLine\n"
+        "from app.models.user import User\n\n"
+        "__all__ = [\n"
+        '    "Base",  # keep\n'
+        '    "OrderLine",\n'
+        '    "User",\n'
+        "]\n"
+    )
+    assert wire_model(wired, "order_line", "OrderLine", 88) == wired
+
+
+@pytest.mark.parametrize(
+    ("wire", "source", "hint"),
+    [
+        (lambda s: wire_router(s, "products", 88), "router = 1\n", "router.include_router"),
+        (
+            lambda s: wire_model(s, "product", "Product", 88),
+            "from app.models.user import User\n",
+            "__all__",
+        ),
+        (lambda s: wire_router(s, "products", 88), "def broken(:\n", "not valid Python"),
+    ],
+)
+def test_wiring_that_finds_no_place_says_what_to_add_by_hand(wire, source: str, hint: str) -> None:
+    with pytest.raises(WiringError) as refused:
+        wire(source)
+
+    assert hint in refused.value.message
+
+
+# --------------------------------------------------------------- the command
+
+
+def test_a_resource_is_added_through_every_layer(project: Path) -> None:
+    run = add(project, "Category", *CATEGORY)
+
+    assert run.exit_code == 0, run.stderr
+    assert git_status(project).splitlines() == [
+        " M app/api/v1/__init__.py",
+        " M app/models/__init__.py",
+        "?? .fastgen/resources/categories.yml",
+        "?? alembic/versions/0002_create_categories.py",
+        "?? app/api/v1/categories.py",
+        "?? app/core/category_dependencies.py",
+        "?? app/models/category.py",
+        "?? app/repositories/category_repository.py",
+        "?? app/schemas/category.py",
+        "?? app/services/category_service.py",
+        "?? tests/test_categories.py",
+    ]
+    assert (
+        'down_revision: str | None = "0001"'
+        in (project / "alembic/versions/0002_create_categories.py").read_text()
+    )
+    assert "alembic upgrade head" in run.stdout and "pytest" in run.stdout
+    recorded = (project / ".fastgen/resources/categories.yml").read_text()
+    assert "name: Category" in recorded and "length: 80" in recorded
+
+
+def test_a_second_resource_chains_its_migration_and_may_reference_the_first(
+    project: Path,
+) -> None:
+    assert add(project, "Category", *CATEGORY).exit_code == 0
+
+    run = add(project, "Product", "name:str", "category:ref:Category")
+
+    assert run.exit_code == 0, run.stderr
+    migration = (project / "alembic/versions/0003_create_products.py").read_text()
+    assert 'down_revision: str | None = "0002"' in migration
+    assert '["categories.id"]' in migration
+    assert "CategoryNotFound" in (project / "app/services/product_service.py").read_text()
+
+
+def test_a_dry_run_lists_the_files_and_changes_nothing(project: Path) -> None:
+    before = tree_bytes(project)
+
+    run = add(project, "Category", *CATEGORY, "--dry-run")
+
+    assert run.exit_code == 0, run.stderr
+    assert "app/models/category.py" in run.stdout
+    assert "app/api/v1/__init__.py" in run.stdout
+    assert tree_bytes(project) == before
+    assert git_status(project) == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["Category", *CATEGORY], ["'Category'", "has it already"]),
+        (["class"], ["keyword"]),
+        (["Users"], ["clashes with the app's own modules"]),
+        (["Item"], ["'Item'", "items.py already exists"]),
+        (["String"], ["clashes"]),
+        (["2fast"], ["resource name"]),
+        (["Product", "name:text:120"], ["'name:text:120'", "unknown modifier '120'"]),
+        (["Product", "name:varchar"], ["'name:varchar'", "unknown type"]),
+        (["Product", "name"], ["'name'", "NAME:TYPE"]),
+        (["Product", "name:str", "name:text"], ["'name' is given twice"]),
+        (["Product", "brand:ref:Brand"], ["no resource Brand", "add it first"]),
+        (["Product", "--plural", "Products"], ["--plural"]),
+    ],
+)
+def test_refusals_change_nothing(project: Path, args: list[str], words: list[str]) -> None:
+    assert add(project, "Category", *CATEGORY).exit_code == 0
+    subprocess.run(["git", "add", "-A"], cwd=project, check=True)
+    before, status = tree_bytes(project), git_status(project)
+
+    run = add(project, *args)
+
+    assert_refused(run, *words)
+    assert tree_bytes(project) == before
+    assert git_status(project) == status
+
+
+def test_outside_a_project_the_command_is_refused(tmp_path: Path) -> None:
+    run = fastgen("add", "resource", "Category", "--project-dir", str(tmp_path))
+
+    assert_refused(run, "not a fastgen project", "--project-dir")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_wiring_it_cannot_place_writes_nothing(project: Path) -> None:
+    routers = project / "app/api/v1/__init__.py"
+    routers.write_text('"""Routers are mounted elsewhere."""\n')
+    before = tree_bytes(project)
+
+    run = add(project, "Category", *CATEGORY)
+
+    assert_refused(run, "app/api/v1/__init__.py", "by hand")
+    assert tree_bytes(project) == before
+
+
+def test_a_failure_while_writing_puts_everything_back(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before, status = tree_bytes(project), git_status(project)
+    calls = 0
+    replace = pipeline.os.replace
+
+    def failing(source: str, target: str) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 10:  # after the new files, inside the wiring files
+            raise OSError("disk full")
+        replace(source, target)
+
+    monkeypatch.setattr(pipeline.os, "replace", failing)
+
+    with pytest.raises(OSError, match="disk full"):
+        pipeline.add_resource("Category", CATEGORY, project_dir=project)
+
+    assert calls == 10
+    assert tree_bytes(project) == before
+    assert git_status(project) == status
+    assert not (project / ".fastgen").exists()
+
+
+# ------------------------------------------------------------- spec files
+
+SPEC = """\
+database: sqlite
+resources:
+  - name: Category
+    fields: [name:str:80:unique]
+  - name: Product
+    fields:
+      - name:str
+      - category:ref:Category
+    owned: false
+    plural: wares
+"""
+
+
+def test_spec_resources_give_the_files_of_adding_them_one_by_one(tmp_path: Path) -> None:
+    spec = tmp_path / "shop.yaml"
+    spec.write_text(SPEC)
+
+    at_once = fastgen("new", "shop", "--spec", str(spec), "--no-git", "-o", str(tmp_path / "a"))
+    one_by_one = fastgen("new", "shop", "--defaults", "--no-git", "-o", str(tmp_path / "b"))
+    second = tmp_path / "b/shop"
+    add(second, "Category", "name:str:80:unique")
+    add(second, "Product", "name:str", "category:ref:Category", "--no-owned", "--plural", "wares")
+
+    assert at_once.exit_code == one_by_one.exit_code == 0, at_once.stderr
+    first = tmp_path / "a/shop"
+    assert (first / "app/api/v1/wares.py").is_file()
+    assert tree_bytes(first, skip=(".env",)) == tree_bytes(second, skip=(".env",))
+
+
+@pytest.mark.parametrize(
+    ("entry", "words"),
+    [
+        ("  - name: Product\n    fields: [name:varchar]\n", ["shop.yaml:3", "unknown type"]),
+        (
+            "  - name: Product\n    fields: [brand:ref:Brand]\n",
+            ["shop.yaml:3", "no resource Brand"],
+        ),
+        ("  - name: Product\n    colour: red\n", ["shop.yaml:3", "unknown key 'colour'"]),
+        ("  - Product\n", ["shop.yaml:3", "needs `name:`"]),
+        ("  - name: class\n", ["shop.yaml:3", "keyword"]),
+    ],
+)
+def test_bad_spec_resources_are_refused_naming_the_line(
+    tmp_path: Path, entry: str, words: list[str]
+) -> None:
+    spec = tmp_path / "shop.yaml"
+    spec.write_text("redis: false\nresources:\n" + entry)
+
+    run = fastgen("new", "shop", "--spec", str(spec), "-o", str(tmp_path / "out"))
+
+    assert_refused(run, *words)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_broken_answers_file_is_refused_in_one_line(project: Path) -> None:
+    (project / ".copier-answers.yml").write_text("a: [\nb: {\n")
+
+    run = add(project, "Category", *CATEGORY)
+
+    assert_refused(run, ".copier-answers.yml", "cannot be read")
