@@ -1,10 +1,10 @@
 """Two template versions, A and B, built from this checkout, for update and check tests.
 
 B is the checkout as it is (this fastgen's version, so `fastgen update` goes to
-it by default). A is B with three differences, so that going from A to B:
+it by default). A is B with a few differences, so that going from A to B:
 changes a line of `.gitignore` (a file the user edits elsewhere), changes the
-first line of `alembic.ini` (the line the user edits in the conflict case) and
-adds `app/core/logging.py`.
+first line of `alembic.ini` (the line the user edits in the conflict case),
+adds `app/core/logging.py`, and drops a comment from every added resource's model.
 """
 
 from __future__ import annotations
@@ -27,6 +27,10 @@ PROJECT = Path("templates/project")
 GITIGNORE_B = "# Secrets and local databases"
 GITIGNORE_A = "# Secrets and local files"
 ADDED = "app/core/logging.py"
+# A's resource models carry a comment on their table name that B drops.
+RESOURCE_MODEL = Path("templates/resource/files/app/models/{{ module }}.py.jinja")
+TABLENAME_B = '    __tablename__ = "{{ plural }}"'
+RESOURCE_MARK_A = "  # version A"
 USER_IDENTITY = {
     "GIT_AUTHOR_NAME": "user",
     "GIT_AUTHOR_EMAIL": "user@example.com",
@@ -45,26 +49,37 @@ def first_line(path: Path) -> str:
     return path.read_text(encoding="utf-8").splitlines()[0]
 
 
-def build_history(work: Path) -> None:
-    """Tag A and B in the template repository of the current FASTGEN_CACHE_DIR."""
-    a = work / "template-a"
+def copy_template(root: Path) -> None:
+    """This checkout's copier.yml and templates/ into root."""
+    root.mkdir(parents=True, exist_ok=True)
     for rel in template.TEMPLATE_PATHS:
         source = REPO / rel
         if source.is_dir():
-            shutil.copytree(source, a / rel, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(source, root / rel, ignore=shutil.ignore_patterns("__pycache__"))
         else:
-            a.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, a / rel)
-    config = yaml.safe_load((a / "copier.yml").read_text())
+            shutil.copy2(source, root / rel)
+
+
+def make_version_a(root: Path) -> None:
+    """Turn a copy of B (copier.yml and templates/ under root) into A."""
+    config = yaml.safe_load((root / "copier.yml").read_text())
     assert config["template_version"]["default"] == VERSION_B
-    replace_line(a / "copier.yml", f'  default: "{VERSION_B}"', f'  default: "{VERSION_A}"')
-    replace_line(a / PROJECT / ".gitignore", GITIGNORE_B, GITIGNORE_A)
-    alembic_ini = a / PROJECT / "alembic.ini"
+    replace_line(root / "copier.yml", f'  default: "{VERSION_B}"', f'  default: "{VERSION_A}"')
+    replace_line(root / PROJECT / ".gitignore", GITIGNORE_B, GITIGNORE_A)
+    alembic_ini = root / PROJECT / "alembic.ini"
     replace_line(alembic_ini, first_line(alembic_ini), "# Alembic settings (version A)")
-    (a / PROJECT / ADDED).unlink()
-    repo = template.repository()
+    (root / PROJECT / ADDED).unlink()
+    model = root / RESOURCE_MODEL
+    replace_line(model, TABLENAME_B, TABLENAME_B + RESOURCE_MARK_A)
+
+
+def build_history(work: Path) -> None:
+    """Tag A and B in the template repository of the current FASTGEN_CACHE_DIR."""
+    a = work / "template-a"
+    copy_template(a)
+    make_version_a(a)
     template.ensure()
-    template.add_versions(repo, [(VERSION_A, a)])
+    template.add_versions(template.repository(), [(VERSION_A, a)])
 
 
 def project_at(version: str, parent: Path, **answers: Any) -> Path:
