@@ -202,3 +202,37 @@ def test_ci_runs_check_with_the_fastgen_that_made_the_project(cache: Path, tmp_p
     runs = [step.get("run") for step in workflow["jobs"]["template"]["steps"]]
     assert f'pip install "fastgen=={VERSION_A}"' in runs
     assert runs[-1] == "fastgen check"
+
+
+def test_update_data_changes_an_answer_and_renders_what_it_switches_on(
+    cache: Path, tmp_path: Path
+) -> None:
+    project = project_at(VERSION_B, tmp_path)
+    assert not (project / "app/core/redis.py").exists()
+
+    run = fastgen("update", "-p", str(project), "--data", "redis=true")
+
+    assert run.exit_code == 0, run.stderr
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["redis"] is True
+    assert git_status(project)["app/core/redis.py"] == "??"
+
+
+@pytest.mark.parametrize(
+    ("pair", "said"),
+    [
+        ("redis=maybe", "redis: expected true or false"),
+        ("colour=blue", "colour"),
+        ("project_name=other", "project_name: cannot be changed by update"),
+        ("redis", "expected KEY=VALUE"),
+    ],
+)
+def test_update_refuses_bad_data_and_touches_nothing(
+    cache: Path, tmp_path: Path, pair: str, said: str
+) -> None:
+    project = project_at(VERSION_A, tmp_path)
+
+    run = fastgen("update", "-p", str(project), "--data", pair)
+
+    assert run.exit_code == 2
+    assert run.stderr.startswith("error: ") and said in run.stderr
+    assert git_status(project) == {}

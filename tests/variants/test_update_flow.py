@@ -35,7 +35,7 @@ from .support import CHECK_COMMANDS, ProjectRunner, SharedVenv, _cache_root, pro
 
 CATEGORY = ("Category", ["name:str:80:unique", "position:int:default=0"])
 PRODUCT = ("Product", ["name:str:120", "price:decimal:10,2", "category:ref:Category"])
-USER_NOTE = "# Prices are in euros.\n"
+USER_NOTE = "\n\n# Prices are in euros.\n"
 
 
 @pytest.mark.variants
