@@ -174,6 +174,12 @@ def _report(result: NewResult) -> None:
         out.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)  # copy-pasteable
 
 
+ProjectDir = Annotated[
+    Path | None,
+    typer.Option("--project-dir", "-p", help="The project (default: the current folder)."),
+]
+
+
 add_app = typer.Typer(help="Add to an existing project.", no_args_is_help=True)
 app.add_typer(add_app, name="add")
 
@@ -206,10 +212,7 @@ def add_resource(
     fields: Annotated[
         list[str] | None, typer.Argument(help="Fields as NAME:TYPE[:ARG][:MODIFIER]...")
     ] = None,
-    project_dir: Annotated[
-        Path | None,
-        typer.Option("--project-dir", "-p", help="The project (default: the current folder)."),
-    ] = None,
+    project_dir: ProjectDir = None,
     plural: Annotated[
         str | None, typer.Option("--plural", help="Table and URL name (default: English plural).")
     ] = None,
@@ -254,12 +257,6 @@ def _report_resource(result: AddResult) -> None:
 class ConflictMode(StrEnum):
     inline = "inline"
     rej = "rej"
-
-
-ProjectDir = Annotated[
-    Path | None,
-    typer.Option("--project-dir", "-p", help="The project (default: the current folder)."),
-]
 
 
 @app.command(
