@@ -28,6 +28,9 @@ GITIGNORE_B = "# Secrets and local databases"
 GITIGNORE_A = "# Secrets and local files"
 ADDED = "app/core/logging.py"
 # A's resource models carry a comment on their table name that B drops.
+# What an update from A to B changes in a default project the user did not edit
+# there (the CI workflow names the project's fastgen version).
+B_CHANGES = {".copier-answers.yml", ".github/workflows/ci.yml", ".gitignore", "alembic.ini", ADDED}
 RESOURCE_MODEL = Path("templates/resource/files/app/models/{{ module }}.py.jinja")
 TABLENAME_B = '    __tablename__ = "{{ plural }}"'
 RESOURCE_MARK_A = "  # version A"

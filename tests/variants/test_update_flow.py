@@ -19,6 +19,7 @@ from conftest import REPO, fastgen
 from fastgen.commands.add_resource import add_resource
 from update_support import (
     ADDED,
+    B_CHANGES,
     RESOURCE_MARK_A,
     USER_IDENTITY,
     VERSION_A,
@@ -156,7 +157,7 @@ def test_update_with_fastgen_installed_from_its_wheel_offline(tmp_path: Path) ->
                             capture_output=True, text=True, check=False)  # fmt: skip
 
     assert update.returncode == 0, update.stderr
-    assert set(git_status(project)) == {".copier-answers.yml", ".gitignore", "alembic.ini", ADDED}
+    assert set(git_status(project)) == B_CHANGES
     assert (project / ".gitignore").read_text().endswith("/.idea/\n")
     _run("git", "add", "--all", cwd=project)
     _run("git", "commit", "--quiet", "-m", "update", cwd=project, env=env)
