@@ -232,3 +232,16 @@ def test_update_refuses_bad_data_and_touches_nothing(
     assert run.exit_code == 2
     assert run.stderr.startswith("error: ") and said in run.stderr
     assert git_status(project) == {}
+
+
+def test_conflict_rej_keeps_the_template_version_and_writes_the_hunk_beside_it(
+    cache: Path, tmp_path: Path
+) -> None:
+    project = edited_project(tmp_path, conflicting=True)
+
+    run = fastgen("update", "-p", str(project), "--conflict", "rej")
+
+    assert run.exit_code == 1
+    assert "conflict: alembic.ini" in run.stderr
+    assert "<<<<<<<" not in (project / "alembic.ini").read_text()
+    assert "# Our own alembic notes" in (project / "alembic.ini.rej").read_text()

@@ -212,13 +212,18 @@ def _fetch_missing_tags(repo: Path, bundle: Path) -> None:
 
 
 def _git(repo: Path, *args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
-    run = subprocess.run(
-        ["git", "-C", str(repo), *args],
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        run = subprocess.run(
+            ["git", "-C", str(repo), *args],
+            env={**os.environ, **(env or {})},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise TemplateError(
+            "git not found: fastgen keeps the template's history with git"
+        ) from None
     if check and run.returncode != 0:
         said = (run.stderr.strip().splitlines() or ["no message"])[-1]
         raise TemplateError(f"git {args[0]} in {repo}: {said}")
