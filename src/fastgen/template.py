@@ -40,6 +40,7 @@ _CHECKOUT = Path(__file__).resolve().parents[2]
 _PACKAGED = Path(__file__).resolve().parent / "_template"
 BUNDLE = "template.bundle"
 TEMPLATE_PATHS = ("copier.yml", "templates")
+_NOT_TEMPLATE = (":(exclude,glob)**/__pycache__/**", ":(exclude,glob)**/*.py[cod]")
 
 # Fixed identity and dates: the same trees in the same order give the same
 # commits on every machine.
@@ -180,8 +181,6 @@ def _init(repo: Path) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=".template-", dir=repo.parent))
     try:
         _git(staging, "init", "--quiet")
-        # A checkout's __pycache__ and editor files are never template content.
-        (staging / ".git" / "info" / "exclude").write_text("__pycache__/\n*.py[cod]\n")
         try:
             staging.rename(repo)
         except OSError:
@@ -196,7 +195,10 @@ def _write_tree(repo: Path, root: Path) -> str:
     """The git tree of root's copier.yml and templates/, without touching any index in use."""
     with tempfile.TemporaryDirectory(prefix="fastgen-index-") as scratch:
         env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
-        _git(repo, "--work-tree", str(root), "add", "--all", "--", *TEMPLATE_PATHS, env=env)
+        # --force: the template's own .gitignore (rendered into projects) must not
+        # hide template files; only bytecode is left out.
+        _git(repo, "--work-tree", str(root), "add", "--all", "--force", "--", *TEMPLATE_PATHS,
+             *_NOT_TEMPLATE, env=env)  # fmt: skip
         return _git(repo, "write-tree", env=env).strip()
 
 
