@@ -104,11 +104,8 @@ def gather_answers(
     """
     given, origins = load_spec(spec, questions) if spec else ({}, {})
     for pair in data:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise InvalidAnswer(f"--data {pair!r}: expected KEY=VALUE")
-        key = key.strip()
-        given[key] = questions.question(key, "--data: ").coerce(value)
+        key, value = questions.data_pair(pair)
+        given[key] = value
         origins[key] = "--data"
     if "project_name" in given:
         where = origins["project_name"]

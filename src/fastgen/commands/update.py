@@ -120,13 +120,10 @@ def parse_data(project: Project, version: str, data: Iterable[str]) -> Answers:
     questions = Questionnaire.from_file(template.tree(version) / "copier.yml")
     given: Answers = {}
     for pair in data:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise InvalidAnswer(f"--data {pair!r}: expected KEY=VALUE")
-        key = key.strip()
+        key, value = questions.data_pair(pair)
         if key in FIXED:
             raise InvalidAnswer(f"--data: {key}: cannot be changed by update", key)
-        given[key] = questions.question(key, "--data: ").coerce(value)
+        given[key] = value
     recorded = {k: v for k, v in project.answers.items() if k in questions.questions}
     questions.complete({**recorded, **given})
     return {k: v for k, v in given.items() if recorded.get(k) != v}
