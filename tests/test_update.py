@@ -245,3 +245,15 @@ def test_conflict_rej_keeps_the_template_version_and_writes_the_hunk_beside_it(
     assert "conflict: alembic.ini" in run.stderr
     assert "<<<<<<<" not in (project / "alembic.ini").read_text()
     assert "# Our own alembic notes" in (project / "alembic.ini.rej").read_text()
+
+
+def test_new_records_the_template_history_and_its_version_tag(tmp_path: Path) -> None:
+    from fastgen import template
+
+    assert fastgen("new", "Shop", "--defaults", "-q", "-o", str(tmp_path)).exit_code == 0
+    project = tmp_path / "shop"
+
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["_commit"] == VERSION_B
+    assert answers["_src_path"] == template.source() == str(template.repository())
+    assert fastgen("check", "-p", str(project)).exit_code == 0
