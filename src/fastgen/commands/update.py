@@ -137,10 +137,13 @@ def _workspace(project: Project, dry_run: bool) -> Iterator[Path]:
         return
     with tempfile.TemporaryDirectory(prefix="fastgen-update-") as scratch:
         clone = Path(scratch) / project.root.name
-        subprocess.run(
+        cloned = subprocess.run(
             ["git", "clone", "--quiet", "--no-hardlinks", str(project.root), str(clone)],
-            check=True, capture_output=True,
+            capture_output=True, text=True, check=False,
         )  # fmt: skip
+        if cloned.returncode != 0:
+            said = (cloned.stderr.strip().splitlines() or ["no message"])[-1]
+            raise WorkFailed(f"--dry-run: cannot clone {project.root}: {said}")
         yield clone
 
 
