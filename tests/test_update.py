@@ -257,3 +257,21 @@ def test_new_records_the_template_history_and_its_version_tag(tmp_path: Path) ->
     assert answers["_commit"] == VERSION_B
     assert answers["_src_path"] == template.source() == str(template.repository())
     assert fastgen("check", "-p", str(project)).exit_code == 0
+
+
+def test_update_refuses_answers_that_do_not_name_this_fastgens_history(
+    cache: Path, tmp_path: Path
+) -> None:
+    project = project_at(VERSION_A, tmp_path)
+    answers_file = project / ".copier-answers.yml"
+    answers = yaml.safe_load(answers_file.read_text())
+    del answers["_commit"]
+    answers["_src_path"] = str(tmp_path / "elsewhere")
+    answers_file.write_text(yaml.safe_dump(answers))
+    commit_all(project, "answers from another fastgen")
+
+    run = fastgen("update", "-p", str(project))
+
+    assert run.exit_code == 2
+    assert run.stderr.startswith("error: .copier-answers.yml: records _src_path")
+    assert git_status(project) == {}

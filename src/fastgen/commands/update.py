@@ -58,7 +58,7 @@ def update_project(
 ) -> UpdateResult:
     project = find_project(project_dir)
     require_clean(project.root)
-    template.ensure()
+    require_history(project, template.ensure())
     version = target_version(project, to)
     changed_answers = parse_data(project, version, data)
     if version == project.template_version and not changed_answers:
@@ -91,6 +91,18 @@ def require_clean(root: Path) -> None:
         raise CannotUpdate(
             f"{root}: uncommitted changes ({dirty[0][1]}{' and more' if len(dirty) > 1 else ''}); "
             "commit or stash them first, so the update can be reviewed and undone"
+        )
+
+
+def require_history(project: Project, source: str) -> None:
+    """copier merges from the template recorded in the answers file: it must be this
+    fastgen's history, at a version tag."""
+    recorded, commit = project.answers.get("_src_path"), project.answers.get("_commit")
+    if not commit or Path(str(recorded)).expanduser() != Path(source).expanduser():
+        raise CannotUpdate(
+            f"{ANSWERS_FILE}: records _src_path {recorded!r} and _commit {commit!r}; "
+            f"update needs _src_path: {source} and _commit: <its template version> "
+            "(set them, commit, retry)"
         )
 
 
