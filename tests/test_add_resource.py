@@ -420,3 +420,13 @@ def test_a_broken_answers_file_is_refused_in_one_line(project: Path) -> None:
     run = add(project, "Category", *CATEGORY)
 
     assert_refused(run, ".copier-answers.yml", "cannot be read")
+
+
+def test_help_documents_the_field_grammar_with_examples() -> None:
+    run = fastgen("add", "resource", "--help")
+
+    assert run.exit_code == 0
+    text = " ".join(run.stdout.split())
+    assert "NAME:TYPE[:ARG][:MODIFIER]" in text
+    assert "decimal:10,2" in text and "enum:draft,published" in text
+    assert "fastgen add resource Product name:str:120:unique" in text

@@ -29,6 +29,7 @@ DESIGN_TREE = [
     "app/core/dependencies.py",
     "app/core/exceptions.py",
     "app/middleware/rate_limiter.py",
+    "app/core/rate_limit.py",
     "app/middleware/csrf_protection.py",
     "app/middleware/security_headers.py",
     "app/middleware/error_handler.py",

@@ -22,7 +22,8 @@ from fastgen import __version__
 from fastgen.errors import UserInputError, WorkFailed
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+    from contextlib import AbstractContextManager
 
     from fastgen.commands.add_resource import AddResult
     from fastgen.commands.check import CheckResult
@@ -70,6 +71,11 @@ def _root(
 def _fail(message: str, code: int) -> typer.Exit:
     err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(code=code)
+
+
+def _status(quiet: bool) -> Callable[[str], AbstractContextManager[object]]:
+    """A spinner with a message while a step runs; nothing under --quiet."""
+    return (lambda _message: contextlib.nullcontext()) if quiet else out.status
 
 
 @contextlib.contextmanager
@@ -138,7 +144,7 @@ def new(
             dry_run=dry_run,
             git=not no_git,
             prompter=(lambda q, given: ask_missing(q, given, out)) if interactive else None,
-            status=out.status if not quiet else lambda _message: contextlib.nullcontext(),
+            status=_status(quiet),
         )
     if not quiet:
         _report(result)
@@ -183,15 +189,16 @@ ProjectDir = Annotated[
 add_app = typer.Typer(help="Add to an existing project.", no_args_is_help=True)
 app.add_typer(add_app, name="add")
 
-FIELD_HELP = """Fields are NAME:TYPE[:ARG][:MODIFIER]... (no quoting needed).
-
-TYPE: str, text, int, float, decimal, bool, date, datetime, uuid, json, email, enum, ref.
-
-ARG, right after the type: str:120 (maximum length, default 255), decimal:10,2
-(precision, scale; default 10,2), enum:draft,published (the choices; required),
-ref:Category or ref:User (the referenced resource; required; becomes category_id).
-
-MODIFIER, any order: optional (nullable, may be left out), unique, index, default=VALUE."""
+FIELD_HELP = "\n\n".join(
+    [
+        "Fields are NAME:TYPE[:ARG][:MODIFIER]... (no quoting needed).",
+        "TYPE: str, text, int, float, decimal, bool, date, datetime, uuid, json, email, enum, ref.",
+        "ARG, right after the type: str:120 (maximum length, default 255), decimal:10,2 "
+        "(precision, scale; default 10,2), enum:draft,published (the choices; required), "
+        "ref:Category or ref:User (the referenced resource; required; becomes category_id).",
+        "MODIFIER, any order: optional (nullable, may be left out), unique, index, default=VALUE.",
+    ]
+)
 
 
 @add_app.command(
@@ -234,7 +241,7 @@ def add_resource(
             plural=plural,
             owned=owned,
             dry_run=dry_run,
-            status=out.status if not quiet else lambda _message: contextlib.nullcontext(),
+            status=_status(quiet),
         )
     if not quiet:
         _report_resource(result)

@@ -8,8 +8,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.core.exceptions import AppException, error_response
+from app.core.exceptions import (
+    AppException,
+    Conflict,
+    ReferenceNotFound,
+    error_response,
+)
 from app.middleware.security_headers import security_headers
+from app.repositories.base_repository import DuplicateError, MissingReferenceError
 
 logger = logging.getLogger(__name__)
 security_log = logging.getLogger("app.security")
@@ -35,6 +41,17 @@ def register_exception_handlers(app: FastAPI) -> None:
         return error_response(
             exc.status_code, exc.error_code, exc.detail, request.url.path, exc.headers
         )
+
+    # What a service did not translate itself: a write racing another one.
+    @app.exception_handler(DuplicateError)
+    async def handle_duplicate(request: Request, _: DuplicateError) -> JSONResponse:
+        return await handle_app_exception(request, Conflict())
+
+    @app.exception_handler(MissingReferenceError)
+    async def handle_missing_reference(
+        request: Request, _: MissingReferenceError
+    ) -> JSONResponse:
+        return await handle_app_exception(request, ReferenceNotFound())
 
     @app.exception_handler(StarletteHTTPException)
     async def handle_http_exception(

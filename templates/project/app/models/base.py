@@ -47,6 +47,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Without AUTOINCREMENT, SQLite hands the highest id out again once its row
+    # is deleted, and whatever still names that id (a link, a log line, a
+    # cached entry) then names a stranger. PostgreSQL never reuses a sequence
+    # value. Only integer primary keys are affected.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
 
 class TimestampMixin:

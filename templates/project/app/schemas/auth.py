@@ -2,6 +2,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from app.schemas.common import Text
+
 
 class TokenPair(BaseModel):
     access_token: str
@@ -10,9 +12,17 @@ class TokenPair(BaseModel):
     expires_in: int
 
 
+class LoginForm(BaseModel):
+    """The OAuth2 password form; `username` takes an email or a username. Other
+    fields of the OAuth2 form (grant_type, scope, client_id) are ignored."""
+
+    username: Text
+    password: Text
+
+
 class RefreshRequest(BaseModel):
-    refresh_token: str
+    refresh_token: Text
 
 
 class LogoutRequest(BaseModel):
-    refresh_token: str | None = None
+    refresh_token: Text | None = None
