@@ -311,7 +311,7 @@ def update(
             conflict=conflict.value,
             dry_run=dry_run,
             data=data or (),
-            status=out.status if not quiet else lambda _message: contextlib.nullcontext(),
+            status=_status(quiet),
         )
     if not quiet:
         _report_update(result)
