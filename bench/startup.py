@@ -6,7 +6,9 @@ Prints the median of each command over interleaved runs (so that machine noise
 hits every row alike) and its ratio to `python -c pass`. The rows that matter:
 `fastgen --help` must stay near `import typer, rich` (copier is imported only by
 commands that render), and `fastgen new` near `import copier` plus copier's own
-rendering.
+rendering. `fastgen check` renders once; `fastgen update` three times (the
+recorded version, the new one into the project, the new one alone), here
+switching an answer on a project made beforehand and reset after each run.
 """
 
 from __future__ import annotations
@@ -36,7 +38,18 @@ def commands(scratch: Path) -> dict[str, list[str]]:
         "fastgen new x --defaults": [
             *FASTGEN, "new", "x", "--defaults", "--quiet", "-o", str(scratch / "{n}"),
         ],
+        "fastgen check": [*FASTGEN, "check", "-p", str(scratch / "made" / "x")],
+        UPDATE: [*FASTGEN, "update", "--quiet", "--data", "redis=true", "-p",
+                 str(scratch / "made" / "x")],
     }  # fmt: skip
+
+
+UPDATE = "fastgen update --data redis=true"
+
+
+def reset(project: Path) -> None:
+    for args in (["reset", "--quiet", "--hard"], ["clean", "--quiet", "-fd"]):
+        subprocess.run(["git", *args], cwd=project, check=True)
 
 
 def main() -> None:
@@ -46,12 +59,16 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="fastgen-bench-"))
     times: dict[str, list[float]] = {}
     try:
+        subprocess.run([*FASTGEN, "new", "x", "--defaults", "--quiet", "-o", str(scratch / "made")],
+                       check=True)  # fmt: skip
         for n in range(runs):
             for name, argv in commands(scratch).items():
                 argv = [arg.replace("{n}", f"{name.replace(' ', '_')}-{n}") for arg in argv]
                 start = time.perf_counter()
                 subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
                 times.setdefault(name, []).append(time.perf_counter() - start)
+                if name == UPDATE:
+                    reset(scratch / "made" / "x")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     base = statistics.median(times["python -c pass"])

@@ -24,7 +24,7 @@ class Run:
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    # Template snapshots go to a per-session cache, never the user's ~/.cache.
+    # The template history goes to a per-session cache, never the user's ~/.cache.
     monkeypatch.setenv("FASTGEN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
 
 

@@ -32,7 +32,7 @@ def test_copier_copy_of_the_repository_equals_fastgen_new(tmp_path: Path) -> Non
 
     def answers(project: Path) -> dict[str, object]:
         recorded = yaml.safe_load((project / ANSWERS).read_text())
-        # Where the template came from differs by design: a git checkout vs fastgen's snapshot.
+        # Where the template came from differs by design: this checkout vs fastgen's history.
         return {k: v for k, v in recorded.items() if k not in ("_src_path", "_commit")}
 
     assert answers(copied) == answers(ours)

@@ -1,4 +1,5 @@
-"""The wheel carries the whole template, so `pip install fastgen` renders what a checkout does."""
+"""The wheel carries the whole template, so `pip install fastgen` renders what a checkout does,
+and its history as a git bundle, so `fastgen update` works offline."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import fastgen
 from conftest import REPO
 
 
@@ -20,10 +22,16 @@ def test_wheel_carries_copier_yml_and_every_template_file(tmp_path: Path) -> Non
 
     names = set(zipfile.ZipFile(wheel).namelist())
     packaged = {n.removeprefix("fastgen/_template/") for n in names if "/_template/" in n}
-    expected = {"copier.yml"} | {
+    expected = {"copier.yml", "template.bundle"} | {
         p.relative_to(REPO).as_posix()
         for p in (REPO / "templates").rglob("*")
         if p.is_file() and "__pycache__" not in p.parts
     }
     assert packaged == expected
     assert {"fastgen/cli.py", "fastgen/new.py"} <= names
+
+    bundle = tmp_path / "template.bundle"
+    bundle.write_bytes(zipfile.ZipFile(wheel).read("fastgen/_template/template.bundle"))
+    heads = subprocess.run(["git", "bundle", "list-heads", str(bundle)],
+                           capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert f"refs/tags/{fastgen.__version__}" in heads.split()

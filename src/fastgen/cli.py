@@ -12,6 +12,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Sequence
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
     from fastgen.commands.add_resource import AddResult
+    from fastgen.commands.check import CheckResult
+    from fastgen.commands.update import UpdateResult
     from fastgen.new import NewResult
 
 # \b keeps the examples' lines as written (the help formatter rewraps paragraphs).
@@ -252,6 +255,12 @@ def _report(result: NewResult, files: bool) -> None:
         out.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)  # copy-pasteable
 
 
+ProjectDir = Annotated[
+    Path | None,
+    typer.Option("--project-dir", "-p", help="The project (default: the current folder)."),
+]
+
+
 add_app = typer.Typer(help="Add to an existing project.", no_args_is_help=True)
 app.add_typer(add_app, name="add")
 
@@ -285,10 +294,7 @@ def add_resource(
     fields: Annotated[
         list[str] | None, typer.Argument(help="Fields as NAME:TYPE[:ARG][:MODIFIER]...")
     ] = None,
-    project_dir: Annotated[
-        Path | None,
-        typer.Option("--project-dir", "-p", help="The project (default: the current folder)."),
-    ] = None,
+    project_dir: ProjectDir = None,
     plural: Annotated[
         str | None, typer.Option("--plural", help="Table and URL name (default: English plural).")
     ] = None,
@@ -328,6 +334,119 @@ def _report_resource(result: AddResult) -> None:
     out.print(f"\nAdded {result.names.plural} at /api/v1{result.names.url}.\n\nNext:\n")
     for command in result.next_commands:
         out.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)
+
+
+class ConflictMode(StrEnum):
+    inline = "inline"
+    rej = "rej"
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n\b\n"
+        "  fastgen update                      to this fastgen's template version\n"
+        "  fastgen update --dry-run            list what would change; change nothing\n"
+        "  fastgen update --data redis=true    change an answer while updating\n"
+        "  fastgen update --to 0.2.0 --conflict rej"
+    )
+)
+def update(
+    project_dir: ProjectDir = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="Template version (default: this fastgen's).")
+    ] = None,
+    conflict: Annotated[
+        ConflictMode,
+        typer.Option(
+            "--conflict",
+            help="inline: conflict markers in the file; rej: the template's version, "
+            "and the hunk in FILE.rej.",
+        ),
+    ] = ConflictMode.inline,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would change; change nothing.")
+    ] = False,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", help="Change one answer, KEY=VALUE; repeatable."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Bring the project to a newer template version, keeping your edits (3-way merge).
+
+    Needs a clean git worktree. Exit 0: updated (review with `git diff`); 1: some
+    files have conflicts (listed) to resolve by hand; 2: refused, nothing touched.
+    """
+    from fastgen.commands.update import update_project
+
+    with _exit_codes("the update stopped; `git status` shows what it touched"):
+        result = update_project(
+            project_dir,
+            to=to,
+            conflict=conflict.value,
+            dry_run=dry_run,
+            data=data or (),
+            status=_status(quiet),
+        )
+    if not quiet:
+        _report_update(result)
+    if result.conflicts:
+        for rel in result.conflicts:
+            err.print(f"conflict: {rel}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(code=1)
+
+
+def _report_update(result: UpdateResult) -> None:
+    if result.old_version == result.new_version and not result.changes:
+        out.print(f"Already at template version {result.new_version}; nothing to do.")
+        return
+    verb = "Would update" if result.dry_run else "Updated"
+    out.print(
+        f"{verb} {result.project} from {result.old_version} to {result.new_version}.",
+        markup=False, highlight=False, soft_wrap=True,
+    )  # fmt: skip
+    for code, rel in result.changes:
+        out.print(f"  {code} {rel}", markup=False, highlight=False, soft_wrap=True)
+    if not result.changes:
+        out.print("  (no file changed)")
+    elif not result.dry_run and not result.conflicts:
+        out.print("\nReview with `git diff`, run the tests, then commit.", markup=False)
+
+
+@app.command(
+    epilog=(
+        "Exit codes: 0 up to date; 3 behind (an older template version than this "
+        "fastgen's); 4 drifted (a template-owned file was edited); 5 both; 2 refused.\n\n"
+        "Examples:\n\n\b\n"
+        "  fastgen check\n"
+        "  fastgen check --project-dir services/api"
+    )
+)
+def check(project_dir: ProjectDir = None) -> None:
+    """Check, writing nothing, that the project is on this fastgen's template version and
+    that no template-owned file (CI, Docker, middleware, security) was edited."""
+    from fastgen.commands.check import check_project
+
+    with _exit_codes("nothing was written"):
+        result = check_project(project_dir)
+    _report_check(result)
+    raise typer.Exit(code=result.exit_code)
+
+
+def _report_check(result: CheckResult) -> None:
+    if result.behind:
+        out.print(
+            f"behind: the project is at template {result.recorded}, this fastgen has "
+            f"{result.installed} (run `fastgen update`)",
+            markup=False, highlight=False, soft_wrap=True,
+        )  # fmt: skip
+    for rel in result.drifted:
+        out.print(
+            f"drifted: {rel} differs from template {result.recorded}",
+            markup=False, highlight=False, soft_wrap=True,
+        )  # fmt: skip
+    if not result.exit_code:
+        out.print(f"up to date: template {result.recorded}, no template-owned file edited")
 
 
 @app.command(

@@ -45,3 +45,31 @@ def init_with_commit(project: Path) -> None:
     git("symbolic-ref", "HEAD", "refs/heads/main")  # --initial-branch needs git 2.28
     git("add", "--all")
     git("commit", "--quiet", "--no-verify", "-m", f"Initial commit from fastgen {__version__}")
+
+
+def changes(project: Path) -> list[tuple[str, str]]:
+    """(two-letter `git status` code, path) of every change against HEAD, untracked included.
+
+    Raises WorkFailed where the project is not a git repository.
+    """
+    run = subprocess.run(
+        ["git", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames"],
+        cwd=project, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if run.returncode != 0:
+        said = (run.stderr.strip().splitlines() or ["no message"])[-1]
+        raise WorkFailed(f"{project}: git status failed: {said}")
+    return [(entry[:2], entry[3:]) for entry in run.stdout.split("\0") if entry]
+
+
+def is_conflict(code: str) -> bool:
+    """Whether a `git status` code marks an unmerged path."""
+    return "U" in code or code in ("AA", "DD")
+
+
+def is_repository(folder: Path) -> bool:
+    run = subprocess.run(
+        ["git", "rev-parse", "--is-inside-work-tree"],
+        cwd=folder, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return run.stdout.strip() == "true"

@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastgen import gitrepo, pythons, template
+from fastgen import __version__, gitrepo, pythons, template
 from fastgen.errors import InvalidAnswer, TargetNotEmpty, UnsafeTarget
 from fastgen.questions import Answers, Questionnaire
 from fastgen.render import place, project_files, render, write_env
@@ -48,8 +48,8 @@ def new_project(
     prompter: Prompter | None = None,
     status: Status = lambda _message: contextlib.nullcontext(),
 ) -> NewResult:
-    source = template.snapshot()
-    questions = local_defaults(Questionnaire.from_file(source / "copier.yml"))
+    source = template.ensure()
+    questions = local_defaults(Questionnaire.from_file(template.template_root() / "copier.yml"))
     answers = collect_answers(questions, name, spec, data, prompter)
     resources = load_resources(spec) if spec else []
 
@@ -59,7 +59,7 @@ def new_project(
 
     with _staging(answers["project_slug"], None if dry_run else output_dir) as staging:
         with status("Rendering the project"):
-            render(source, questions, answers, staging)
+            render(source, __version__, questions, answers, staging)
         if resources:
             from fastgen.commands.add_resource import add_from_spec
 
@@ -126,11 +126,8 @@ def gather_answers(
     """
     given, origins = load_spec(spec, questions) if spec else ({}, {})
     for pair in data:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise InvalidAnswer(f"--data {pair!r}: expected KEY=VALUE")
-        key = key.strip()
-        given[key] = questions.question(key, "--data: ").coerce(value)
+        key, value = questions.data_pair(pair)
+        given[key] = value
         origins[key] = "--data"
     named = given.get("project_name")
     if origins.get("project_name") == "--data":

@@ -112,6 +112,14 @@ class Questionnaire:
             raise UnknownQuestion(f"{where}unknown key {key!r} (known: {known})")
         return self.questions[key]
 
+    def data_pair(self, pair: str) -> tuple[str, Any]:
+        """One `--data KEY=VALUE`: the key and its value in the question's type."""
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise InvalidAnswer(f"--data {pair!r}: expected KEY=VALUE")
+        key = key.strip()
+        return key, self.question(key, "--data: ").coerce(value)
+
     def default_for(self, question: Question, answers: Mapping[str, Any]) -> Any:
         """The default shown for a question, rendered against the answers so far."""
         default = question.default

@@ -11,14 +11,18 @@ from fastgen.errors import UnsafeTarget
 from fastgen.questions import Answers, Questionnaire
 
 
-def render(template: Path, questions: Questionnaire, answers: Answers, staging: Path) -> None:
-    """Render the template with complete, validated answers into an empty staging folder."""
+def render(
+    source: str, version: str, questions: Questionnaire, answers: Answers, staging: Path
+) -> None:
+    """Render one version of the template repository (see fastgen.template) with
+    complete, validated answers into an empty staging folder."""
     from copier import run_copy  # costs ~0.45 s to import: only commands that render pay it
 
     data = {k: v for k, v in answers.items() if not questions.questions[k].hidden}
     run_copy(
-        str(template),
+        source,
         staging,
+        vcs_ref=version,
         data=data,
         defaults=True,
         overwrite=True,

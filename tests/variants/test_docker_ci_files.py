@@ -527,7 +527,7 @@ def test_compose_environment_names_real_settings(rendered: dict, key: tuple) -> 
 
 
 def workflow_commands(workflow: dict[str, Any]) -> list[str]:
-    (job,) = workflow["jobs"].values()
+    job = workflow["jobs"]["test"]
     commands = []
     for step in job["steps"]:
         for line in str(step.get("run", "")).splitlines():
@@ -580,7 +580,7 @@ def test_workflow_services_and_environment_match_the_variant(rendered: dict, key
     workflow = project.yaml(".github/workflows/ci.yml")
     triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads `on` as true
     assert {"push", "pull_request"} <= set(triggers)
-    (job,) = workflow["jobs"].values()
+    job = workflow["jobs"]["test"]
     services = job.get("services", {})
     expected = ({"postgres"} if database == "postgresql" else set()) | (
         {"redis"} if redis else set()

@@ -66,7 +66,7 @@ def add_resource(
 
     with tempfile.TemporaryDirectory(prefix="fastgen-resource-") as staging:
         with status(f"Rendering {names.plural}"):
-            render_resource(answers, Path(staging), project.root)
+            render_resource(answers, Path(staging), project.root, project.template_version)
         created = {rel: (Path(staging) / rel).read_bytes() for rel in project_files(Path(staging))}
     for rel in created:
         if (project.root / rel).exists():
@@ -120,15 +120,18 @@ def resource_answers(
         "fields": recorded,
         "revision": revision,
         "down_revision": down_revision,
+        # The project's template version, not this fastgen's: a project stays of one
+        # version, and `fastgen update` moves it and its resources on together.
+        "template_version": project.template_version,
     }
 
 
-def render_resource(answers: dict[str, Any], staging: Path, project: Path) -> None:
-    """Render the resource template, then let ruff (with the project's own
-    settings) sort imports and wrap lines as the project's `ruff format` would."""
+def render_resource(answers: dict[str, Any], staging: Path, project: Path, version: str) -> None:
+    """Render the resource template of a fastgen version, then let ruff (with the
+    project's own settings) sort imports and wrap lines as its `ruff format` would."""
     from copier import run_copy  # costs ~0.45 s to import: only commands that render pay it
 
-    source = template.snapshot() / "templates" / "resource"
+    source = template.tree(version) / "templates" / "resource"
     run_copy(str(source), staging, data=answers, defaults=True, overwrite=True, quiet=True)
     python = [str(staging / rel) for rel in project_files(staging) if rel.endswith(".py")]
     config = project / "pyproject.toml"

@@ -1,0 +1,114 @@
+"""Two template versions, A and B, built from this checkout, for update and check tests.
+
+B is the checkout as it is (this fastgen's version, so `fastgen update` goes to
+it by default). A is B with a few differences, so that going from A to B:
+changes a line of `.gitignore` (a file the user edits elsewhere), changes the
+first line of `alembic.ini` (the line the user edits in the conflict case),
+adds `app/core/logging.py`, and drops a comment from every added resource's model.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+import fastgen
+from conftest import REPO
+from fastgen import gitrepo, template
+
+VERSION_A = "0.0.1"
+VERSION_B = fastgen.__version__
+PROJECT = Path("templates/project")
+GITIGNORE_B = "# Secrets and local databases"
+GITIGNORE_A = "# Secrets and local files"
+ADDED = "app/core/logging.py"
+# A's resource models carry a comment on their table name that B drops.
+# What an update from A to B changes in a default project the user did not edit
+# there (the CI workflow names the project's fastgen version).
+B_CHANGES = {".copier-answers.yml", ".github/workflows/ci.yml", ".gitignore", "alembic.ini", ADDED}
+RESOURCE_MODEL = Path("templates/resource/files/app/models/{{ module }}.py.jinja")
+TABLENAME_B = '    __tablename__ = "{{ plural }}"'
+RESOURCE_MARK_A = "  # version A"
+USER_IDENTITY = {
+    "GIT_AUTHOR_NAME": "user",
+    "GIT_AUTHOR_EMAIL": "user@example.com",
+    "GIT_COMMITTER_NAME": "user",
+    "GIT_COMMITTER_EMAIL": "user@example.com",
+}
+
+
+def replace_line(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text.splitlines(), f"{path}: no line {old!r}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def first_line(path: Path) -> str:
+    return path.read_text(encoding="utf-8").splitlines()[0]
+
+
+def copy_template(root: Path) -> None:
+    """This checkout's copier.yml and templates/ into root."""
+    root.mkdir(parents=True, exist_ok=True)
+    for rel in template.TEMPLATE_PATHS:
+        source = REPO / rel
+        if source.is_dir():
+            shutil.copytree(source, root / rel, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, root / rel)
+
+
+def make_version_a(root: Path) -> None:
+    """Turn a copy of B (copier.yml and templates/ under root) into A."""
+    config = yaml.safe_load((root / "copier.yml").read_text())
+    assert config["template_version"]["default"] == VERSION_B
+    replace_line(root / "copier.yml", f'  default: "{VERSION_B}"', f'  default: "{VERSION_A}"')
+    replace_line(root / PROJECT / ".gitignore", GITIGNORE_B, GITIGNORE_A)
+    alembic_ini = root / PROJECT / "alembic.ini"
+    replace_line(alembic_ini, first_line(alembic_ini), "# Alembic settings (version A)")
+    (root / PROJECT / ADDED).unlink()
+    model = root / RESOURCE_MODEL
+    replace_line(model, TABLENAME_B, TABLENAME_B + RESOURCE_MARK_A)
+
+
+def build_history(work: Path) -> None:
+    """Tag A and B in the template repository of the current FASTGEN_CACHE_DIR."""
+    a = work / "template-a"
+    copy_template(a)
+    make_version_a(a)
+    template.ensure()
+    template.add_versions(template.repository(), [(VERSION_A, a)])
+
+
+def project_at(version: str, parent: Path, **answers: Any) -> Path:
+    """A project rendered at a template version, committed as `fastgen new` does."""
+    from copier import run_copy
+
+    project = parent / "shop"
+    run_copy(
+        template.ensure(),
+        project,
+        data={"project_name": "shop", **answers},
+        vcs_ref=version,
+        defaults=True,
+        overwrite=True,
+        quiet=True,
+    )
+    gitrepo.init_with_commit(project)
+    return project
+
+
+def commit_all(project: Path, message: str) -> None:
+    env = {**os.environ, **USER_IDENTITY}
+    for args in (["add", "--all"], ["commit", "--quiet", "-m", message]):
+        subprocess.run(["git", *args], cwd=project, env=env, check=True, capture_output=True)
+
+
+def git_status(project: Path) -> dict[str, str]:
+    """path -> `git status --porcelain` code."""
+    return {path: code for code, path in gitrepo.changes(project)}
