@@ -93,7 +93,7 @@ def _fuzz_admin(app: ServedApp) -> User:
     """An admin of its own for the run, so that no other suite's admin is at stake."""
     assert app.admin is not None
     user = app.new_user("fuzzadmin")
-    promoted = app.admin.call("PUT", f"/api/v1/users/{user.id}", json_body={"is_admin": True})
+    promoted = app.admin.call("PATCH", f"/api/v1/users/{user.id}", json_body={"is_admin": True})
     assert promoted.status == 200, promoted
     return user
 

@@ -434,6 +434,13 @@ async def test_an_access_token_lives_15_minutes(
     await user_factory(username="clock")
     token = (await login(client, "clock")).json()["access_token"]
 
-    claims = jwt.decode(token, options={"verify_signature": False})
+    settings = resources.settings
+    claims = jwt.decode(
+        token,
+        settings.secret_key,
+        algorithms=[settings.jwt_algorithm],
+        audience=settings.jwt_audience,
+        issuer=settings.jwt_issuer,
+    )
 
     assert claims["exp"] - claims["iat"] == 15 * 60

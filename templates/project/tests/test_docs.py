@@ -88,3 +88,24 @@ async def test_production_serves_no_docs_pages_nor_assets(
         "/openapi.json",
     ):
         assert (await client.get(path)).status_code == 404, path
+
+
+async def test_the_assets_are_cached_and_nothing_else_is(
+    client: httpx.AsyncClient,
+) -> None:
+    # The assets are public and change only with the pinned package.
+    asset = await client.get("/docs/assets/swagger-ui-bundle.js")
+    revalidated = await client.get(
+        "/docs/assets/swagger-ui-bundle.js",
+        headers={"If-None-Match": asset.headers["ETag"]},
+    )
+    missing = await client.get("/docs/assets/no-such-file.js")
+    schema = await client.get("/openapi.json")
+
+    assert asset.status_code == 200
+    assert asset.headers["Cache-Control"] == "public, max-age=86400"
+    assert revalidated.status_code == 304
+    assert revalidated.headers["Cache-Control"] == "public, max-age=86400"
+    assert missing.status_code == 404
+    assert missing.headers["Cache-Control"] == "no-store"
+    assert schema.headers["Cache-Control"] == "no-store"

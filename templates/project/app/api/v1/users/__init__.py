@@ -1,6 +1,6 @@
 """User routes. The fixed paths (/me, /statistics, /export) come before
-management's /{user_id} so they are matched first; and /{user_id:int} matches
-digits only, so another method on a fixed path is a 405, not a bad id."""
+management's /{user_id} so they are matched first; and /{user_id:signed_int}
+matches integers only, so another method on a fixed path is a 405, not a bad id."""
 
 from fastapi import APIRouter
 

@@ -1,9 +1,28 @@
 from fastapi import APIRouter, Response, status
+from starlette.convertors import Convertor, register_url_convertor
 
 from app.core.dependencies import AdminUser, IdPath, PageParamsDep, UserServiceDep
 from app.schemas.common import Page, error_responses
 from app.schemas.user import UserAdminCreate, UserRead, UserReplace, UserUpdate
 
+
+class SignedIntegerConvertor(Convertor[str]):
+    """A path segment shaped like an integer, sign included. Matching only such
+    segments keeps /{user_id} off the fixed paths (PUT /statistics is a 405),
+    while -1 still reaches IdPath and is a 422 like on every id route. The text
+    is passed on as is: IdPath parses it, so a number too long for `int()` is a
+    422 too, not an error in the router."""
+
+    regex = "-?[0-9]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("signed_int", SignedIntegerConvertor())
 router = APIRouter(responses=error_responses(401, 403))
 
 
@@ -33,14 +52,18 @@ async def create_user(
 
 
 @router.get(
-    "/{user_id:int}", response_model=UserRead, responses=error_responses(404, 422)
+    "/{user_id:signed_int}",
+    response_model=UserRead,
+    responses=error_responses(404, 422),
 )
 async def read_user(user_id: IdPath, _: AdminUser, users: UserServiceDep) -> UserRead:
     return UserRead.model_validate(await users.get_cached(user_id))
 
 
 @router.put(
-    "/{user_id:int}", response_model=UserRead, responses=error_responses(404, 409, 422)
+    "/{user_id:signed_int}",
+    response_model=UserRead,
+    responses=error_responses(404, 409, 422),
 )
 async def replace_user(
     user_id: IdPath, data: UserReplace, admin: AdminUser, users: UserServiceDep
@@ -51,7 +74,9 @@ async def replace_user(
 
 
 @router.patch(
-    "/{user_id}", response_model=UserRead, responses=error_responses(404, 409, 422)
+    "/{user_id:signed_int}",
+    response_model=UserRead,
+    responses=error_responses(404, 409, 422),
 )
 async def update_user(
     user_id: IdPath, data: UserUpdate, admin: AdminUser, users: UserServiceDep
@@ -61,7 +86,7 @@ async def update_user(
 
 
 @router.delete(
-    "/{user_id:int}",
+    "/{user_id:signed_int}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(404, 409, 422),
 )
