@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastgen import __version__, gitrepo, template
-from fastgen.commands import resource_merge
+from fastgen.commands import resource_merge, schema_parts
+from fastgen.commands.migrations import head_and_next
 from fastgen.commands.project import ANSWERS_FILE, Project, find_project
 from fastgen.errors import InvalidAnswer, UserInputError, WorkFailed
 from fastgen.questions import Answers, Questionnaire
@@ -30,6 +31,8 @@ Conflict = Literal["inline", "rej"]
 # Neither the project's name nor its slug can change: they name its package,
 # its folder and its database.
 FIXED = ("project_name", "project_slug")
+# Answers that add or remove a resource, which a re-render cannot do for the user.
+RESOURCES = {"example_items": "items"}
 
 
 class CannotUpdate(UserInputError):
@@ -63,6 +66,9 @@ def update_project(
     changed_answers = parse_data(project, version, data)
     if version == project.template_version and not changed_answers:
         return UpdateResult(project.root, version, version, dry_run)
+    new_answers = {**project.answers, **changed_answers}
+    if schema_parts.switched(project.answers, new_answers):
+        head_and_next(project.root)  # refuse a history with no single head before any write
 
     with _workspace(project, dry_run) as root:
         with status(f"Merging template {project.template_version} -> {version}"):
@@ -73,6 +79,8 @@ def update_project(
                 conflicts.update(
                     resource_merge.update_resource(root, answers, version, project.template_version)
                 )
+        # After the merge, so each revision follows the head the merged project has.
+        schema_parts.switch_revisions(root, template.tree(version), project.answers, new_answers)
         changes = gitrepo.changes(root)
     conflicts |= {path for code, path in changes if gitrepo.is_conflict(code)}
     conflicts |= {path.removesuffix(".rej") for _code, path in changes if path.endswith(".rej")}
@@ -135,6 +143,12 @@ def parse_data(project: Project, version: str, data: Iterable[str]) -> Answers:
         key, value = questions.data_pair(pair)
         if key in FIXED:
             raise InvalidAnswer(f"--data: {key}: cannot be changed by update", key)
+        if key in RESOURCES and value != project.answers.get(key):
+            raise InvalidAnswer(
+                f"--data: {key}: cannot be changed by update: {RESOURCES[key]} is a resource "
+                f"with its own table; add it (fastgen add resource) or delete its files by hand",
+                key,
+            )
         given[key] = value
     recorded = {k: v for k, v in project.answers.items() if k in questions.questions}
     questions.complete({**recorded, **given})

@@ -1,0 +1,75 @@
+"""Tables that exist only for some answers, each with revisions of its own.
+
+The initial revision (0001) is the same for every answer set: once applied it is
+never rewritten. A table that only some answers want gets a revision instead,
+rendered from the template's `templates/schema/` and chained after the head of
+the moment: one that creates it when the project is made, and one that drops or
+creates it each time `fastgen update --data` switches the answer. Like a
+resource's revision, the file is then the project's: copier never rendered it,
+so copier's update neither rewrites nor deletes it (it only removes files that
+the recorded version rendered and the new one does not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from fastgen.commands.migrations import VERSIONS, head_and_next
+
+SCHEMA = Path("templates/schema")
+Action = Literal["create", "drop"]
+
+
+@dataclass(frozen=True)
+class Part:
+    table: str
+    wanted: Callable[[Mapping[str, Any]], bool]
+
+
+# Without Redis, logged-out access tokens are kept in the database.
+PARTS = (Part("revoked_tokens", lambda answers: not answers["redis"]),)
+
+
+def initial_revisions(project: Path, template_root: Path, answers: Mapping[str, Any]) -> list[str]:
+    """A revision creating each table the answers want (a new project); the files added."""
+    return [_add(project, template_root, p, "create") for p in PARTS if p.wanted(answers)]
+
+
+def switched(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[tuple[Part, Action]]:
+    """What an answer change does to the schema: the parts to create or drop."""
+    return [
+        (part, "create" if part.wanted(new) else "drop")
+        for part in PARTS
+        if part.wanted(old) != part.wanted(new)
+    ]
+
+
+def switch_revisions(
+    project: Path, template_root: Path, old: Mapping[str, Any], new: Mapping[str, Any]
+) -> list[str]:
+    """A revision for each table an answer change adds or removes; the files added."""
+    return [_add(project, template_root, part, action) for part, action in switched(old, new)]
+
+
+def _add(project: Path, template_root: Path, part: Part, action: Action) -> str:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    down_revision, revision = head_and_next(project)
+    # The settings of the template's copier.yml, so the same Jinja reads the same.
+    env = Environment(
+        loader=FileSystemLoader(template_root / SCHEMA),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    text = env.get_template(f"{action}_{part.table}.py.jinja").render(
+        revision=revision, down_revision=down_revision
+    )
+    rel = VERSIONS / f"{revision}_{action}_{part.table}.py"
+    (project / rel).write_text(text, encoding="utf-8")
+    return rel.as_posix()
