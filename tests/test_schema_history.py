@@ -51,7 +51,7 @@ def test_the_initial_revision_is_byte_identical_for_every_answer_set(tmp_path: P
 def test_new_adds_the_revoked_tokens_revision_only_without_redis(
     tmp_path: Path, redis: str, revisions: list[str]
 ) -> None:
-    run = fastgen("new", "Shop", "--defaults", "-q", "-o", str(tmp_path), "--data", f"redis={redis}")
+    run = fastgen("new", "Shop", "--defaults", "-q", "-o", str(tmp_path), "--data=redis=" + redis)
 
     assert run.exit_code == 0, run.stderr
     versions = tmp_path / "shop/alembic/versions"

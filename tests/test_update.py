@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from conftest import fastgen
+from fastgen.commands.migrations import VERSIONS, head_and_next
 from update_support import (
     ADDED,
     B_CHANGES,
@@ -213,6 +214,51 @@ def test_update_data_changes_an_answer_and_renders_what_it_switches_on(
     assert git_status(project)["app/core/redis.py"] == "??"
 
 
+def revisions(project: Path) -> dict[str, bytes]:
+    """The project's Alembic revision files: name -> bytes."""
+    return {path.name: path.read_bytes() for path in (project / VERSIONS).glob("*.py")}
+
+
+def test_switching_redis_only_grows_the_migration_history(cache: Path, tmp_path: Path) -> None:
+    project = project_at(VERSION_B, tmp_path)
+    made = revisions(project)
+    assert sorted(made) == ["0001_initial_schema.py", "0002_create_revoked_tokens.py"]
+
+    to_redis = fastgen("update", "-p", str(project), "--data", "redis=true")
+
+    assert to_redis.exit_code == 0, to_redis.stderr
+    switched = revisions(project)
+    assert {name: switched[name] for name in made} == made  # every old revision untouched
+    assert sorted(set(switched) - set(made)) == ["0003_drop_revoked_tokens.py"]
+    assert head_and_next(project) == ("0003", "0004")  # one head, right after the old one
+    drop = switched["0003_drop_revoked_tokens.py"].decode()
+    assert 'down_revision: str | None = "0002"' in drop
+    assert 'def upgrade() -> None:\n    op.drop_table("revoked_tokens")' in drop
+    assert git_status(project)[f"{VERSIONS}/0003_drop_revoked_tokens.py"] == "??"
+    commit_all(project, "redis")
+
+    back = fastgen("update", "-p", str(project), "--data", "redis=false")
+
+    assert back.exit_code == 0, back.stderr
+    again = revisions(project)
+    assert {name: again[name] for name in switched} == switched
+    assert sorted(set(again) - set(switched)) == ["0004_create_revoked_tokens.py"]
+    assert head_and_next(project) == ("0004", "0005")
+    assert again["0004_create_revoked_tokens.py"].replace(b"0004", b"0002").replace(
+        b"0003", b"0001"
+    ) == made["0002_create_revoked_tokens.py"]
+
+
+def test_an_update_that_switches_nothing_adds_no_revision(cache: Path, tmp_path: Path) -> None:
+    project = project_at(VERSION_A, tmp_path)
+    made = revisions(project)
+
+    assert fastgen("update", "-p", str(project), "--data", "redis=false").exit_code == 0
+
+    assert revisions(project) == made
+    assert not any(path.startswith(str(VERSIONS)) for path in git_status(project))
+
+
 @pytest.mark.parametrize(
     ("pair", "said"),
     [
@@ -220,6 +266,7 @@ def test_update_data_changes_an_answer_and_renders_what_it_switches_on(
         ("colour=blue", "colour"),
         ("project_name=other", "project_name: cannot be changed by update"),
         ("redis", "expected KEY=VALUE"),
+        ("example_items=false", "example_items: cannot be changed by update: items is a resource"),
     ],
 )
 def test_update_refuses_bad_data_and_touches_nothing(
