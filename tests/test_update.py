@@ -244,9 +244,9 @@ def test_switching_redis_only_grows_the_migration_history(cache: Path, tmp_path:
     assert {name: again[name] for name in switched} == switched
     assert sorted(set(again) - set(switched)) == ["0004_create_revoked_tokens.py"]
     assert head_and_next(project) == ("0004", "0005")
-    assert again["0004_create_revoked_tokens.py"].replace(b"0004", b"0002").replace(
-        b"0003", b"0001"
-    ) == made["0002_create_revoked_tokens.py"]
+    # The same table as the project was made with: only the revision ids differ.
+    body = again["0004_create_revoked_tokens.py"].partition(b"def upgrade")[2]
+    assert body == made["0002_create_revoked_tokens.py"].partition(b"def upgrade")[2]
 
 
 def test_an_update_that_switches_nothing_adds_no_revision(cache: Path, tmp_path: Path) -> None:
