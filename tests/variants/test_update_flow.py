@@ -32,11 +32,23 @@ from update_support import (
     project_at,
 )
 
-from .support import CHECK_COMMANDS, ProjectRunner, SharedVenv, _cache_root, project_env
+from .support import (
+    CHECK_COMMANDS,
+    REDIS_HOST,
+    REDIS_PORT,
+    ProjectRunner,
+    SharedVenv,
+    _cache_root,
+    project_env,
+    redis_command,
+    require_service,
+)
 
 CATEGORY = ("Category", ["name:str:80:unique", "position:int:default=0"])
 PRODUCT = ("Product", ["name:str:120", "price:decimal:10,2", "category:ref:Category"])
 USER_NOTE = "\n\n# Prices are in euros.\n"
+# A Redis database of its own: the matrix takes 1 + its case's index.
+REDIS_DB = 15
 
 
 @pytest.mark.variants
@@ -77,6 +89,54 @@ def test_a_project_with_two_resources_updates_and_passes_its_checks(
             runner.check(command, *shlex.split(command))
     finally:
         request.node.user_properties.append(("variant_steps", runner.steps))
+
+
+@pytest.mark.variants
+def test_switching_redis_upgrades_a_migrated_database_and_passes_the_suite(
+    shared_venv: Callable[[str], SharedVenv],
+    mypy_cache_dir: Path,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    require_service("Redis", REDIS_HOST, REDIS_PORT)  # the redis=true half needs it
+    monkeypatch.setenv("FASTGEN_CACHE_DIR", str(tmp_path / "cache"))
+    build_history(tmp_path)
+    project = project_at(VERSION_B, tmp_path)
+    redis_command(REDIS_DB, "FLUSHDB")
+    venv = shared_venv("3.12")
+    runners = {
+        redis: ProjectRunner(
+            project,
+            project_env(
+                project,
+                venv,
+                mypy_cache=mypy_cache_dir,
+                database_url=None,  # the project's own ./app.db, kept across the switches
+                redis_url=f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}" if redis else None,
+            ),
+        )
+        for redis in (False, True)
+    }
+    try:
+        runners[False].check("alembic upgrade head (before)", "alembic", "upgrade", "head")
+        for redis in (True, False):
+            before = {p.name: p.read_bytes() for p in (project / "alembic/versions").glob("*.py")}
+
+            run = fastgen("update", "-p", str(project), "--data", f"redis={str(redis).lower()}")
+
+            assert run.exit_code == 0, run.stderr
+            after = {p.name: p.read_bytes() for p in (project / "alembic/versions").glob("*.py")}
+            assert {name: after[name] for name in before} == before
+            assert len(after) == len(before) + 1
+            commit_all(project, f"redis={redis}")
+            # Its first `alembic upgrade head` upgrades the database migrated before the switch.
+            for command in CHECK_COMMANDS:
+                runners[redis].check(command, *shlex.split(command))
+            runners[redis].check("alembic upgrade head (after)", "alembic", "upgrade", "head")
+    finally:
+        steps = runners[False].steps + runners[True].steps
+        request.node.user_properties.append(("variant_steps", steps))
 
 
 def _run(*argv: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
