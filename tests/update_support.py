@@ -20,7 +20,6 @@ import yaml
 import fastgen
 from conftest import REPO
 from fastgen import gitrepo, template
-from fastgen.commands.schema_parts import initial_revisions
 
 VERSION_A = "0.0.1"
 VERSION_B = fastgen.__version__
@@ -100,8 +99,6 @@ def project_at(version: str, parent: Path, **answers: Any) -> Path:
         overwrite=True,
         quiet=True,
     )
-    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
-    initial_revisions(project, template.tree(version), recorded)
     gitrepo.init_with_commit(project)
     return project
 

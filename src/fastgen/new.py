@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastgen import __version__, gitrepo, pythons, template
-from fastgen.commands import schema_parts
 from fastgen.errors import InvalidAnswer, TargetNotEmpty, UnsafeTarget
 from fastgen.questions import Answers, Questionnaire
 from fastgen.render import place, project_files, render, write_env
@@ -61,7 +60,6 @@ def new_project(
     with _staging(answers["project_slug"], None if dry_run else output_dir) as staging:
         with status("Rendering the project"):
             render(source, __version__, questions, answers, staging)
-            schema_parts.initial_revisions(staging, template.template_root(), answers)
         if resources:
             from fastgen.commands.add_resource import add_from_spec
 

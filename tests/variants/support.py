@@ -28,8 +28,6 @@ from typing import Any, NoReturn
 import pytest
 import yaml
 
-from fastgen.commands.schema_parts import initial_revisions
-
 REPO = Path(__file__).resolve().parents[2]
 
 # Answers that switch every optional part on, and every one off. The shared
@@ -85,14 +83,11 @@ CHECK_COMMANDS = [
 
 
 def render(copie: Any, answers: Mapping[str, Any]) -> Path:
-    """Generate a project from the working tree of this repository, with the
-    revisions `fastgen new` adds after copier for the tables only some answers want."""
+    """Generate a project from the working tree of this repository."""
     result = copie.copy(extra_answers=dict(answers), template_dir=REPO)
     assert result.exit_code == 0, f"copier failed for {dict(answers)}: {result.exception!r}"
     assert result.project_dir is not None
-    project = Path(result.project_dir)
-    initial_revisions(project, REPO, yaml.safe_load((project / ".copier-answers.yml").read_text()))
-    return project
+    return Path(result.project_dir)
 
 
 def copier_questions() -> dict[str, Any]:

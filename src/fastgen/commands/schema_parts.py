@@ -1,13 +1,15 @@
 """Tables that exist only for some answers, each with revisions of its own.
 
 The initial revision (0001) is the same for every answer set: once applied it is
-never rewritten. A table that only some answers want gets a revision instead,
-rendered from the template's `templates/schema/` and chained after the head of
-the moment: one that creates it when the project is made, and one that drops or
-creates it each time `fastgen update --data` switches the answer. Like a
-resource's revision, the file is then the project's: copier never rendered it,
-so copier's update neither rewrites nor deletes it (it only removes files that
-the recorded version rendered and the new one does not).
+never rewritten. A table that only some answers want gets a revision of its own
+instead, rendered from the template's `templates/schema/`:
+- when the project is made, by copier, right after 0001 (0002_create_<table>.py;
+  copier.yml keeps updates from ever rendering it again);
+- each time `fastgen update --data` switches the answer, here: one revision that
+  drops or creates the table, chained after the head the merged project has.
+Like a resource's revision, such a file is then the project's: copier's update
+only removes files that the recorded version rendered and the new one does not,
+and it renders neither these nor the one made with the project.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any, Literal
 
 from fastgen.commands.migrations import VERSIONS, head_and_next
 
-SCHEMA = Path("templates/schema")
+SCHEMA = "templates/schema"
 Action = Literal["create", "drop"]
 
 
@@ -31,11 +33,6 @@ class Part:
 
 # Without Redis, logged-out access tokens are kept in the database.
 PARTS = (Part("revoked_tokens", lambda answers: not answers["redis"]),)
-
-
-def initial_revisions(project: Path, template_root: Path, answers: Mapping[str, Any]) -> list[str]:
-    """A revision creating each table the answers want (a new project); the files added."""
-    return [_add(project, template_root, p, "create") for p in PARTS if p.wanted(answers)]
 
 
 def switched(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[tuple[Part, Action]]:
@@ -60,14 +57,14 @@ def _add(project: Path, template_root: Path, part: Part, action: Action) -> str:
     down_revision, revision = head_and_next(project)
     # The settings of the template's copier.yml, so the same Jinja reads the same.
     env = Environment(
-        loader=FileSystemLoader(template_root / SCHEMA),
+        loader=FileSystemLoader(template_root),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
     )
-    text = env.get_template(f"{action}_{part.table}.py.jinja").render(
+    text = env.get_template(f"{SCHEMA}/{action}_{part.table}.py.jinja").render(
         revision=revision, down_revision=down_revision
     )
     rel = VERSIONS / f"{revision}_{action}_{part.table}.py"
