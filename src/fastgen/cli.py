@@ -368,7 +368,12 @@ def update(
     ] = False,
     data: Annotated[
         list[str] | None,
-        typer.Option("--data", "-d", help="Change one answer, KEY=VALUE; repeatable."),
+        typer.Option(
+            "--data",
+            "-d",
+            help="Change one answer, KEY=VALUE; repeatable. A table it adds or removes "
+            "gets a new Alembic revision after the head.",
+        ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
 ) -> None:
