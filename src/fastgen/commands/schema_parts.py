@@ -46,12 +46,13 @@ def switched(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[tuple[Part,
 
 def switch_revisions(
     project: Path, template_root: Path, old: Mapping[str, Any], new: Mapping[str, Any]
-) -> list[str]:
-    """A revision for each table an answer change adds or removes; the files added."""
-    return [_add(project, template_root, part, action) for part, action in switched(old, new)]
+) -> None:
+    """Add a revision for each table an answer change adds or removes."""
+    for part, action in switched(old, new):
+        _add(project, template_root, part, action)
 
 
-def _add(project: Path, template_root: Path, part: Part, action: Action) -> str:
+def _add(project: Path, template_root: Path, part: Part, action: Action) -> None:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     down_revision, revision = head_and_next(project)
@@ -67,6 +68,4 @@ def _add(project: Path, template_root: Path, part: Part, action: Action) -> str:
     text = env.get_template(f"{SCHEMA}/{action}_{part.table}.py.jinja").render(
         revision=revision, down_revision=down_revision
     )
-    rel = VERSIONS / f"{revision}_{action}_{part.table}.py"
-    (project / rel).write_text(text, encoding="utf-8")
-    return rel.as_posix()
+    (project / VERSIONS / f"{revision}_{action}_{part.table}.py").write_text(text, encoding="utf-8")
