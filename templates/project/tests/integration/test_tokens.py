@@ -11,7 +11,8 @@ import jwt
 import pytest
 
 from app.models import User
-from tests.conftest import AUDIENCE, ISSUER, SECRET_KEY, UserFactory, login
+from tests.conftest import AUDIENCE, ISSUER, SECRET_KEY, UserFactory
+from tests.integration.conftest import login
 
 ME = "/api/v1/users/me"
 

@@ -5,7 +5,7 @@ import re
 import httpx
 import pytest
 
-from tests.conftest import ClientFactory
+from tests.integration.conftest import ClientFactory
 
 ASSET = re.compile(r'(?:src|href)="([^"]+)"')
 

@@ -11,14 +11,8 @@ from starlette.types import Message, Receive, Scope, Send
 from app.core.resources import Resources
 from app.main import create_app
 from app.middleware.body_limit import BodyLimitMiddleware, BodyTooLarge
-from tests.conftest import (
-    PASSWORD,
-    ClientFactory,
-    UserFactory,
-    app_of,
-    bearer,
-    make_settings,
-)
+from tests.conftest import PASSWORD, UserFactory, bearer, make_settings
+from tests.integration.conftest import ClientFactory, app_of
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
