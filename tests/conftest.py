@@ -6,11 +6,13 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from fastgen.cli import app
+from summaries import attack_table, variant_timings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -20,6 +22,19 @@ class Run:
     exit_code: int
     stdout: str
     stderr: str
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The variant cases take minutes each and the rest seconds: handed out
+    # first, the long ones spread over the xdist workers and the short ones
+    # fill the gaps, instead of one worker finishing a long tail alone.
+    items.sort(key=lambda item: item.get_closest_marker("variants") is None)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    attack_table(terminalreporter)
+    variant_timings(terminalreporter)
 
 
 @pytest.fixture(autouse=True)

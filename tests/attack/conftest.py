@@ -1,4 +1,4 @@
-"""Fixtures of the attack suites, and the table they print at the end.
+"""Fixtures of the attack suites (the table they print is built in tests/summaries.py).
 
 Every suite here calls freshly generated projects under a real uvicorn on
 127.0.0.1 (see apps.py); the PostgreSQL and Redis they use are servers the
@@ -9,14 +9,13 @@ sizes the suites for CI's budget; `full` is the release run (README.md).
 from __future__ import annotations
 
 import contextlib
-import os
-from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from summaries import attack_size
 from variants.conftest import shared_venv, variant_requirements
 from variants.support import ALL_ON, SharedVenv, copier_questions
 
@@ -25,10 +24,7 @@ from .services import PostgresCluster, RedisServer
 
 __all__ = ["shared_venv", "variant_requirements"]
 
-SIZE = os.environ.get("FASTGEN_ATTACK_SIZE", "ci")
-if SIZE not in {"ci", "full"}:
-    raise pytest.UsageError(f"FASTGEN_ATTACK_SIZE must be ci or full, not {SIZE!r}")
-FULL = SIZE == "full"
+FULL = attack_size() == "full"
 HERE = Path(__file__).parent
 
 DEFAULTS: dict[str, Any] = {"project_name": "Attack defaults"}
@@ -119,34 +115,3 @@ def any_app(request: pytest.FixtureRequest) -> ServedApp:
     name = {"defaults": "default_app", "all-on": "all_on_app"}[request.param]
     app: ServedApp = request.getfixturevalue(name)
     return app
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """One line per suite: tests run, the cases inside them, failures."""
-    tests: Counter[str] = Counter()
-    cases: Counter[str] = Counter()
-    failures: Counter[str] = Counter()
-    for outcome in ("passed", "failed", "error"):
-        for report in terminalreporter.stats.get(outcome, []):
-            path, _, _ = getattr(report, "nodeid", "").partition("::")
-            if not path.startswith("tests/attack/test_"):
-                continue
-            suite = Path(path).stem.removeprefix("test_").split("_")[0]
-            if report.when == "call" or report.failed:
-                # A case counts 1, or the sum of the "cases" it recorded.
-                inner = [n for key, n in report.user_properties if key == "cases"]
-                tests[suite] += 1
-                cases[suite] += sum(inner) if inner else 1
-                failures[suite] += int(report.failed)
-    if not tests:
-        return
-    terminalreporter.section(f"attack suites (FASTGEN_ATTACK_SIZE={SIZE})")
-    terminalreporter.write_line(f"{'suite':<18} {'tests':>6} {'cases':>8} {'failures':>9}")
-    for suite in sorted(tests):
-        terminalreporter.write_line(
-            f"{suite:<18} {tests[suite]:>6} {cases[suite]:>8} {failures[suite]:>9}"
-        )
-    terminalreporter.write_line(
-        f"{'total':<18} {sum(tests.values()):>6} {sum(cases.values()):>8} "
-        f"{sum(failures.values()):>9}"
-    )

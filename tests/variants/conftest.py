@@ -55,19 +55,3 @@ def mypy_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     they differ and reused for the third-party packages, which cost the most.
     """
     return tmp_path_factory.mktemp("mypy-cache")
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """How long each variant case and each of its steps took (also under xdist)."""
-    rows = []
-    for outcome in ("passed", "failed"):
-        for report in terminalreporter.stats.get(outcome, []):
-            steps = dict(getattr(report, "user_properties", ())).get("variant_steps")
-            if report.when == "call" and steps is not None:
-                rows.append((report.nodeid.rpartition("::")[2], outcome, report.duration, steps))
-    if not rows:
-        return
-    terminalreporter.section("variant matrix timings")
-    for name, outcome, duration, steps in sorted(rows):
-        detail = ", ".join(f"{step} {seconds:.1f}s" for step, seconds in steps)
-        terminalreporter.write_line(f"{name:<34} {outcome:<6} {duration:6.1f}s  {detail}")
