@@ -48,7 +48,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
 FASTGEN = [sys.executable, "-m", "fastgen"]
-PASSWORD = "bench-password-1234"  # noqa: S105 (a throwaway user of a scratch project)
+PASSWORD = "bench-password-1234"
 ROUTES = {"health": "/health", "items": "/api/v1/items/?limit=20"}
 PG_ADMIN = ["-h", "127.0.0.1", "-p", "5432", "-U", "postgres"]
 # One core for the server, the other for wrk, when the machine has two.
@@ -108,8 +108,8 @@ def venv_for(reqs: list[str]) -> Path:
     """A venv holding `reqs`: the test suite's shared one when it has them all,
     else one of our own, built once and kept under the same cache."""
     wanted = sorted(set(reqs))
-    root = Path(os.environ.get("FASTGEN_TEST_CACHE")
-                or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "fastgen-tests")  # fmt: skip
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    root = Path(os.environ.get("FASTGEN_TEST_CACHE") or cache / "fastgen-tests")
     for marker in sorted(root.glob("venv-*/.complete")):
         python, *held = marker.read_text().splitlines()
         if python == sys.executable and set(wanted) <= set(held):
@@ -128,7 +128,7 @@ def venv_for(reqs: list[str]) -> Path:
 
 def post(url: str, data: bytes, headers: dict[str, str]) -> dict[str, object]:
     request = urllib.request.Request(url, data=data, headers=headers, method="POST")
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
+    with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())  # type: ignore[no-any-return]
 
 
@@ -145,7 +145,7 @@ def wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> Non
         if process.poll() is not None:
             raise SystemExit(f"server exited:\n{log.read_text()[-3000:]}")
         try:
-            with urllib.request.urlopen(f"{base}/health", timeout=1):  # noqa: S310
+            with urllib.request.urlopen(f"{base}/health", timeout=1):
                 return
         except OSError:
             time.sleep(0.1)
