@@ -15,7 +15,10 @@ Prints one table and writes the figures as JSON (default bench/results.json):
 4. The generated default project's own test suite: wall time, time per test.
 5. Peak RSS of each generated-app worker after its load.
 
-Absolute figures drift 30-40% on a shared machine: read the ratios. The rate
+Absolute figures drift 30-40% on a shared machine: read the ratios, and of
+them first `cpu x` (the bare app's CPU time per request over the generated
+app's, read from /proc), which moves least when other processes load the
+machine. The rate
 limits are raised (not switched off) so that wrk is counted but never refused.
 Needs wrk (Debian: apt-get install wrk) and taskset; the generated project's
 dependencies go into a cached venv (a test-suite venv holding them is reused).
@@ -180,19 +183,31 @@ UNIT = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
 def wrk(url: str, seconds: int, token: str | None = None, connections: int = 32,
-        ) -> dict[str, float]:  # fmt: skip
+        server_pid: int | None = None) -> dict[str, float]:  # fmt: skip
     argv = ["taskset", "-c", DRIVER_CPU, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s",
             "--latency", url]  # fmt: skip
     if token:
         argv[5:5] = ["-H", f"Authorization: Bearer {token}"]
+    cpu_before = cpu_seconds(server_pid) if server_pid else 0.0
     out = run(argv).stdout
+    cpu_used = cpu_seconds(server_pid) - cpu_before if server_pid else 0.0
     figures = {f"p{q}_ms": float(v) * UNIT[u] for q, v, u in WRK_LATENCY.findall(out)}
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: .*", out)
-    if rps is None or bad or errors:
+    served = re.search(r"(\d+) requests in", out)
+    if rps is None or served is None or bad or errors:
         raise SystemExit(f"wrk {url}: not a clean run:\n{out}")
+    if server_pid:
+        # CPU time per request drifts far less than req/s when others load the machine.
+        figures["cpu_us"] = cpu_used * 1e6 / int(served.group(1))
     return {"rps": float(rps.group(1)), **figures}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -272,18 +287,19 @@ def measure_load(venv: Path, variant: Variant, scratch: Path, profile: Profile,
     samples: dict[str, dict[str, list[dict[str, float]]]] = {}
     with (
         serve(venv, "app.main:app", project, env, logs / "generated.log") as (gen, gen_pid),
-        serve(venv, "bare_app:app", BENCH, bare_env, logs / "bare.log") as (bare, _),
+        serve(venv, "bare_app:app", BENCH, bare_env, logs / "bare.log") as (bare, bare_pid),
     ):  # fmt: skip
         token = login(gen)
         add_items(gen, token)
         tokens = {"bare": None, "generated": token}
+        pids = {"bare": bare_pid, "generated": gen_pid}
         for app, base in (("bare", bare), ("generated", gen)):  # warm-up
             for path in ROUTES.values():
                 wrk(base + path, 1, tokens[app])
         for _ in range(profile.rounds):
             for route, path in ROUTES.items():
                 for app, base in (("bare", bare), ("generated", gen)):
-                    figures = wrk(base + path, profile.seconds, tokens[app])
+                    figures = wrk(base + path, profile.seconds, tokens[app], server_pid=pids[app])
                     samples.setdefault(route, {}).setdefault(app, []).append(figures)
         rss = peak_rss_mib(gen_pid)
         if logins:
@@ -302,6 +318,8 @@ def measure_load(venv: Path, variant: Variant, scratch: Path, profile: Profile,
             "rps_ratio": gen_f["rps"] / bare_f["rps"],
             "p50_ratio": gen_f["p50_ms"] / bare_f["p50_ms"],
             "p99_ratio": gen_f["p99_ms"] / bare_f["p99_ms"],
+            # bare CPU per request / generated: comparable to rps_ratio, steadier.
+            "cpu_ratio": bare_f["cpu_us"] / gen_f["cpu_us"],
         }
     results.load[variant.name] = entry
 
@@ -383,16 +401,19 @@ def measure_suite(venv: Path, scratch: Path, results: Results) -> None:
 
 def table(results: Results) -> str:
     lines = [f"machine: {results.machine}", ""]
-    lines.append(f"{'variant / route':<28}{'bare rps':>10}{'gen rps':>10}{'rps x':>7}"
-                 f"{'p50 x':>7}{'p99 x':>7}{'gen p50':>9}{'gen p99':>9}{'RSS MiB':>9}")  # fmt: skip
+    lines.append(f"{'variant / route':<24}{'bare rps':>9}{'gen rps':>9}{'rps x':>7}"
+                 f"{'p50 x':>7}{'p99 x':>7}{'gen p50':>9}{'gen p99':>9}"
+                 f"{'CPU/req bare':>14}{'gen':>8}{'cpu x':>7}{'RSS MiB':>9}")  # fmt: skip
     for name, entry in results.load.items():
         for route in ROUTES:
             r = entry[route]
             assert isinstance(r, dict)
+            bare_f, gen_f = r["bare"], r["generated"]
             lines.append(
-                f"{name + ' ' + route:<28}{r['bare']['rps']:>10.0f}{r['generated']['rps']:>10.0f}"
+                f"{name + ' ' + route:<24}{bare_f['rps']:>9.0f}{gen_f['rps']:>9.0f}"
                 f"{r['rps_ratio']:>7.2f}{r['p50_ratio']:>7.2f}{r['p99_ratio']:>7.2f}"
-                f"{r['generated']['p50_ms']:>7.1f}ms{r['generated']['p99_ms']:>7.1f}ms"
+                f"{gen_f['p50_ms']:>7.1f}ms{gen_f['p99_ms']:>7.1f}ms"
+                f"{bare_f['cpu_us']:>12.0f}us{gen_f['cpu_us']:>6.0f}us{r['cpu_ratio']:>7.2f}"
                 f"{entry['peak_rss_mib'] if route == 'items' else '':>9}"
             )
     if results.logins:
