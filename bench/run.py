@@ -236,7 +236,10 @@ def variants(scratch: Path) -> list[Variant]:
             "postgresql+redis", ["database=postgresql", "redis=true"],
             {"DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{db}",
              "REDIS_URL": "redis://127.0.0.1:6379/0", "REDIS_KEY_PREFIX": db},
-            cleanup=[["dropdb", *PG_ADMIN, "--if-exists", db]],
+            cleanup=[["dropdb", *PG_ADMIN, "--if-exists", db],
+                     ["redis-cli", "-h", "127.0.0.1", "EVAL",
+                      "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do"
+                      " redis.call('DEL', k) end", "0", f"{db}:*"]],
         ))  # fmt: skip
     return found
 
