@@ -450,6 +450,9 @@ def main() -> None:
         "profile": "short" if args.short else "full", "python": sys.version.split()[0],
     })  # fmt: skip
     scratch = Path(tempfile.mkdtemp(prefix="fastgen-bench-"))
+    # A template history of this run's own: the shared one is rewritten whenever
+    # another checkout of fastgen renders, and `fastgen new` would pay for that.
+    os.environ["FASTGEN_CACHE_DIR"] = str(scratch / "cache")
     found = variants(scratch)
     try:
         probe = scratch / "probe"
