@@ -241,18 +241,18 @@ def test_a_resource_is_added_through_every_layer(project: Path) -> None:
         " M app/api/v1/__init__.py",
         " M app/models/__init__.py",
         "?? .fastgen/resources/categories.yml",
-        "?? alembic/versions/0002_create_categories.py",
+        "?? alembic/versions/0003_create_categories.py",
         "?? app/api/v1/categories.py",
         "?? app/core/category_dependencies.py",
         "?? app/models/category.py",
         "?? app/repositories/category_repository.py",
         "?? app/schemas/category.py",
         "?? app/services/category_service.py",
-        "?? tests/test_categories.py",
+        "?? tests/integration/test_categories.py",
     ]
     assert (
-        'down_revision: str | None = "0001"'
-        in (project / "alembic/versions/0002_create_categories.py").read_text()
+        'down_revision: str | None = "0002"'
+        in (project / "alembic/versions/0003_create_categories.py").read_text()
     )
     assert "alembic upgrade head" in run.stdout and "pytest" in run.stdout
     recorded = (project / ".fastgen/resources/categories.yml").read_text()
@@ -267,8 +267,8 @@ def test_a_second_resource_chains_its_migration_and_may_reference_the_first(
     run = add(project, "Product", "name:str", "category:ref:Category")
 
     assert run.exit_code == 0, run.stderr
-    migration = (project / "alembic/versions/0003_create_products.py").read_text()
-    assert 'down_revision: str | None = "0002"' in migration
+    migration = (project / "alembic/versions/0004_create_products.py").read_text()
+    assert 'down_revision: str | None = "0003"' in migration
     assert '["categories.id"]' in migration
     assert "CategoryNotFound" in (project / "app/services/product_service.py").read_text()
 
@@ -291,7 +291,7 @@ def test_a_dry_run_lists_the_files_and_changes_nothing(project: Path) -> None:
         (["Category", *CATEGORY], ["'Category'", "has it already"]),
         (["class"], ["keyword"]),
         (["Users"], ["clashes with the app's own modules"]),
-        (["Item"], ["'Item'", "items.py already exists"]),
+        (["Item"], ["'Item'", "has it already"]),
         (["String"], ["clashes"]),
         (["2fast"], ["resource name"]),
         (["Product", "name:text:120"], ["'name:text:120'", "unknown modifier '120'"]),
