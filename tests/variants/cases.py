@@ -74,7 +74,12 @@ CASE_RESOURCES: dict[str, list[ResourceSpec]] = {
     "items-referenced": [
         ResourceSpec(
             name="Review",
-            fields=["item:ref:Item", "code:str:20:unique", "rating:int", "pinned:bool:default=false"],
+            fields=[
+                "item:ref:Item",
+                "code:str:20:unique",
+                "rating:int",
+                "pinned:bool:default=false",
+            ],
             plural=None,
             owned=False,
             where="cases.py",

@@ -85,9 +85,7 @@ CHECK_COMMANDS = [
 # ---------------------------------------------------------------- rendering
 
 
-def render(
-    copie: Any, answers: Mapping[str, Any], resources: Sequence[ResourceSpec] = ()
-) -> Path:
+def render(copie: Any, answers: Mapping[str, Any], resources: Sequence[ResourceSpec] = ()) -> Path:
     """Generate a project from the working tree of this repository as `fastgen new`
     does: copier renders the project, then `add resource` adds the example items
     (when asked for) and `resources`."""
