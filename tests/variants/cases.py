@@ -64,12 +64,13 @@ CASES: dict[str, dict[str, Any]] = {
     },
     "minimum": {"python_version": "3.11", **MINIMUM},
     **{f"pairwise-{i}": answers for i, answers in enumerate(PAIRWISE, start=1)},
-    "items-referenced": {"example_items": True},
+    "items-referenced": {"database": "postgresql", "redis": False, "example_items": True},
 }
 
 # case id -> the resources `add resource` adds after the project is rendered:
 # a shared (not owned) resource referencing the owned example items, with a
-# unique field, so the unit of work's 409, 404 and rollback paths run too.
+# unique field, so the unit of work's 409, 404 and rollback paths run on
+# PostgreSQL too (the default case runs them on SQLite).
 CASE_RESOURCES: dict[str, list[ResourceSpec]] = {
     "items-referenced": [
         ResourceSpec(
