@@ -335,6 +335,7 @@ def test_wiring_it_cannot_place_writes_nothing(project: Path) -> None:
 def test_a_failure_while_writing_puts_everything_back(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    shutil.rmtree(project / "tests/integration")  # so that a folder is made, and must go
     before, status = tree_bytes(project), git_status(project)
     calls = 0
     replace = pipeline.os.replace
@@ -354,7 +355,7 @@ def test_a_failure_while_writing_puts_everything_back(
     assert calls == 10
     assert tree_bytes(project) == before
     assert git_status(project) == status
-    assert not (project / ".fastgen").exists()
+    assert not (project / "tests/integration").exists()
 
 
 # ------------------------------------------------------------- spec files
