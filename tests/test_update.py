@@ -219,6 +219,7 @@ def test_update_data_changes_an_answer_and_renders_what_it_switches_on(
         ("redis=maybe", "redis: expected true or false"),
         ("colour=blue", "colour"),
         ("project_name=other", "project_name: cannot be changed by update"),
+        ("example_items=false", "example_items: cannot be changed by update"),
         ("redis", "expected KEY=VALUE"),
     ],
 )

@@ -28,8 +28,9 @@ from fastgen.questions import Answers, Questionnaire
 Status = Callable[[str], AbstractContextManager[object]]
 Conflict = Literal["inline", "rej"]
 # Neither the project's name nor its slug can change: they name its package,
-# its folder and its database.
-FIXED = ("project_name", "project_slug")
+# its folder and its database. Nor example_items: `new` adds items as a
+# resource, which copier's update would not add or remove.
+FIXED = ("project_name", "project_slug", "example_items")
 
 
 class CannotUpdate(UserInputError):
