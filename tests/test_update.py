@@ -265,6 +265,7 @@ def test_an_update_that_switches_nothing_adds_no_revision(cache: Path, tmp_path:
         ("redis=maybe", "redis: expected true or false"),
         ("colour=blue", "colour"),
         ("project_name=other", "project_name: cannot be changed by update"),
+        ("example_items=false", "example_items: cannot be changed by update"),
         ("redis", "expected KEY=VALUE"),
         ("example_items=false", "example_items: cannot be changed by update: items is a resource"),
     ],

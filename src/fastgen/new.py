@@ -19,7 +19,7 @@ from fastgen import __version__, gitrepo, pythons, template
 from fastgen.errors import InvalidAnswer, TargetNotEmpty, UnsafeTarget
 from fastgen.questions import Answers, Questionnaire
 from fastgen.render import place, project_files, render, write_env
-from fastgen.spec import load_resources, load_spec
+from fastgen.spec import EXAMPLE_ITEMS, load_resources, load_spec
 
 Prompter = Callable[[Questionnaire, Answers], Answers]
 Status = Callable[[str], AbstractContextManager[object]]
@@ -51,7 +51,8 @@ def new_project(
     source = template.ensure()
     questions = local_defaults(Questionnaire.from_file(template.template_root() / "copier.yml"))
     answers = collect_answers(questions, name, spec, data, prompter)
-    resources = load_resources(spec) if spec else []
+    resources = [EXAMPLE_ITEMS] if answers["example_items"] else []
+    resources += load_resources(spec) if spec else []
 
     target = output_dir / answers["project_slug"]
     check_target(target, force)
@@ -63,7 +64,7 @@ def new_project(
         if resources:
             from fastgen.commands.add_resource import add_from_spec
 
-            with status("Adding the spec's resources"):
+            with status("Adding the resources"):
                 add_from_spec(staging, resources)
         if make_repo:
             with status("Creating the git repository"):

@@ -32,6 +32,17 @@ class ResourceSpec:
     where: str  # file:line, for errors found while adding it
 
 
+# `example_items`: the example resource, added the way `add resource` adds any
+# other (its contract: title 1-255 characters, an optional description, owned).
+EXAMPLE_ITEMS = ResourceSpec(
+    name="Item",
+    fields=["title:str", "description:text:optional"],
+    plural=None,
+    owned=True,
+    where="example_items",
+)
+
+
 def _compose(path: Path) -> tuple[str, yaml.Node | None]:
     try:
         text = path.read_text(encoding="utf-8")

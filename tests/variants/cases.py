@@ -12,6 +12,8 @@ import itertools
 from collections.abc import Mapping
 from typing import Any
 
+from fastgen.spec import ResourceSpec
+
 from .support import ALL_ON, MINIMUM
 
 # The questions that change what is generated, with every value they take.
@@ -62,6 +64,28 @@ CASES: dict[str, dict[str, Any]] = {
     },
     "minimum": {"python_version": "3.11", **MINIMUM},
     **{f"pairwise-{i}": answers for i, answers in enumerate(PAIRWISE, start=1)},
+    "items-referenced": {"database": "postgresql", "redis": False, "example_items": True},
+}
+
+# case id -> the resources `add resource` adds after the project is rendered:
+# a shared (not owned) resource referencing the owned example items, with a
+# unique field, so the unit of work's 409, 404 and rollback paths run on
+# PostgreSQL too (the default case runs them on SQLite).
+CASE_RESOURCES: dict[str, list[ResourceSpec]] = {
+    "items-referenced": [
+        ResourceSpec(
+            name="Review",
+            fields=[
+                "item:ref:Item",
+                "code:str:20:unique",
+                "rating:int",
+                "pinned:bool:default=false",
+            ],
+            plural=None,
+            owned=False,
+            where="cases.py",
+        )
+    ],
 }
 
 

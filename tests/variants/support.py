@@ -20,13 +20,16 @@ import subprocess
 import sys
 import time
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
 import yaml
+
+from fastgen.commands.add_resource import add_from_spec
+from fastgen.spec import EXAMPLE_ITEMS, ResourceSpec
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -82,12 +85,18 @@ CHECK_COMMANDS = [
 # ---------------------------------------------------------------- rendering
 
 
-def render(copie: Any, answers: Mapping[str, Any]) -> Path:
-    """Generate a project from the working tree of this repository."""
+def render(copie: Any, answers: Mapping[str, Any], resources: Sequence[ResourceSpec] = ()) -> Path:
+    """Generate a project from the working tree of this repository as `fastgen new`
+    does: copier renders the project, then `add resource` adds the example items
+    (when asked for) and `resources`."""
     result = copie.copy(extra_answers=dict(answers), template_dir=REPO)
     assert result.exit_code == 0, f"copier failed for {dict(answers)}: {result.exception!r}"
     assert result.project_dir is not None
-    return Path(result.project_dir)
+    project = Path(result.project_dir)
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    examples = [EXAMPLE_ITEMS] if recorded["example_items"] else []
+    add_from_spec(project, [*examples, *resources])
+    return project
 
 
 def copier_questions() -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from . import support
-from .cases import CASES, PAIRWISE, SWITCHES, uncovered_pairs
+from .cases import CASE_RESOURCES, CASES, PAIRWISE, SWITCHES, uncovered_pairs
 from .support import (
     CHECK_COMMANDS,
     POSTGRES_HOST,
@@ -79,7 +79,8 @@ def test_variant(
     defaults = copier_questions()
     chosen = {name: CASES[case].get(name, defaults[name]["default"]) for name in SWITCHES}
     venv = shared_venv(chosen["python_version"])  # the Python the variant targets
-    project = render(copie, {"project_name": f"Variant {case}", **CASES[case]})
+    answers = {"project_name": f"Variant {case}", **CASES[case]}
+    project = render(copie, answers, CASE_RESOURCES.get(case, []))
 
     # As in the generated CI workflow: SQLite keeps the project's default
     # (./app.db in the project), the services get a URL of their own.

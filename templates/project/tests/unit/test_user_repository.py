@@ -21,7 +21,8 @@ async def test_a_cached_read_after_an_update_sees_the_update(
         writers = UserRepository(session, resources.user_cache, 60)
         stored = await writers.get(user.id)
         assert stored is not None
-        await writers.update(stored, {"username": "renamed"})
+        async with writers.uow:
+            await writers.update(stored, {"username": "renamed"})
     async with resources.sessions() as session:
         fresh = await UserRepository(session, resources.user_cache, 60).get_cached(
             user.id
@@ -48,7 +49,8 @@ async def test_a_read_racing_a_write_cannot_cache_the_old_user(
             old = await load(user_id)
             stored = await writers.get(user_id)
             assert stored is not None
-            await writers.update(stored, {"token_version": 1})
+            async with writers.uow:
+                await writers.update(stored, {"token_version": 1})
             return old
 
         readers.get = load_then_lose_the_race  # type: ignore[method-assign]
