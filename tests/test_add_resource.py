@@ -241,7 +241,7 @@ def test_a_resource_is_added_through_every_layer(project: Path) -> None:
         " M app/api/v1/__init__.py",
         " M app/models/__init__.py",
         "?? .fastgen/resources/categories.yml",
-        "?? alembic/versions/0003_create_categories.py",
+        "?? alembic/versions/0004_create_categories.py",
         "?? app/api/v1/categories.py",
         "?? app/core/category_dependencies.py",
         "?? app/models/category.py",
@@ -251,8 +251,8 @@ def test_a_resource_is_added_through_every_layer(project: Path) -> None:
         "?? tests/integration/test_categories.py",
     ]
     assert (
-        'down_revision: str | None = "0002"'  # after 0002_create_revoked_tokens
-        in (project / "alembic/versions/0003_create_categories.py").read_text()
+        'down_revision: str | None = "0003"'  # after 0003_create_items
+        in (project / "alembic/versions/0004_create_categories.py").read_text()
     )
     assert "alembic upgrade head" in run.stdout and "pytest" in run.stdout
     recorded = (project / ".fastgen/resources/categories.yml").read_text()
@@ -267,8 +267,8 @@ def test_a_second_resource_chains_its_migration_and_may_reference_the_first(
     run = add(project, "Product", "name:str", "category:ref:Category")
 
     assert run.exit_code == 0, run.stderr
-    migration = (project / "alembic/versions/0004_create_products.py").read_text()
-    assert 'down_revision: str | None = "0003"' in migration
+    migration = (project / "alembic/versions/0005_create_products.py").read_text()
+    assert 'down_revision: str | None = "0004"' in migration
     assert '["categories.id"]' in migration
     assert "CategoryNotFound" in (project / "app/services/product_service.py").read_text()
 

@@ -14,9 +14,6 @@ from variants.cases import CASES
 
 INITIAL = "alembic/versions/0001_initial_schema.py"
 REVOKED = "alembic/versions/0002_create_revoked_tokens.py"
-# The items table is leaving 0001 for a resource revision (issue 8, `items`);
-# until that lands the answer stays pinned here.
-PINNED = {"example_items": True}
 
 
 def render_revisions(template: Path, target: Path, answers: dict[str, Any]) -> dict[str, bytes]:
@@ -26,7 +23,7 @@ def render_revisions(template: Path, target: Path, answers: dict[str, Any]) -> d
     run_copy(
         str(template),
         target,
-        data={"project_name": "Shop", **answers, **PINNED},
+        data={"project_name": "Shop", **answers},
         defaults=True,
         quiet=True,
         exclude=["*", "!alembic/", "!alembic/versions/", "!alembic/versions/*.py"],
@@ -48,6 +45,7 @@ def test_the_initial_revision_is_byte_identical_for_every_answer_set(tmp_path: P
 
     assert len({revisions[INITIAL] for revisions in rendered.values()}) == 1
     assert b"revoked_tokens" not in rendered["defaults"][INITIAL]
+    assert b'"items"' not in rendered["defaults"][INITIAL]  # a resource, with its own revision
     # Without Redis the table comes right after, from one file that is the same for all.
     for case, revisions in rendered.items():
         redis = CASES[case].get("redis", False)
@@ -56,8 +54,9 @@ def test_the_initial_revision_is_byte_identical_for_every_answer_set(tmp_path: P
 
 
 @pytest.mark.parametrize(("redis", "revisions"), [
-    ("false", ["0001_initial_schema.py", "0002_create_revoked_tokens.py"]),
-    ("true", ["0001_initial_schema.py"]),
+    # items (example_items, on by default) is a resource: its revision follows the head.
+    ("false", ["0001_initial_schema.py", "0002_create_revoked_tokens.py", "0003_create_items.py"]),
+    ("true", ["0001_initial_schema.py", "0002_create_items.py"]),
 ])  # fmt: skip
 def test_new_adds_the_revoked_tokens_revision_only_without_redis(
     tmp_path: Path, redis: str, revisions: list[str]
