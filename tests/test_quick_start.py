@@ -67,7 +67,8 @@ def test_readme_quick_start_commands_pass_in_order_in_a_fresh_clone(tmp_path: Pa
     assert (clone / "myapp" / ".git").is_dir(), "the quick start makes ./myapp, a git repository"
 
     broken_once = "tests/test_copier_copy.py tests/variants/test_matrix.py::test_variant[defaults]"
-    second = sh(f"{run_tests} -v -p no:cacheprovider {broken_once}")
+    # -n 0: in one process, so -v prints "<test> PASSED" lines to look for.
+    second = sh(f"{run_tests} -n 0 -v -p no:cacheprovider {broken_once}")
     assert second.returncode == 0, second.stdout[-8000:] + second.stderr[-3000:]
     assert "test_copier_copy_of_the_repository_equals_fastgen_new PASSED" in second.stdout
     # The variant skips (saying why) only outside CI on a machine without its Python.

@@ -17,6 +17,7 @@ from update_support import (
     B_CHANGES,
     GITIGNORE_A,
     GITIGNORE_B,
+    ITEMS_B_CHANGES,
     VERSION_A,
     VERSION_B,
     build_history,
@@ -66,7 +67,8 @@ def test_update_merges_the_template_change_around_the_users_edits(
     run = fastgen("update", "--project-dir", str(project))
 
     assert run.exit_code == 0, run.stderr
-    assert git_status(project) == {rel: "??" if rel == ADDED else " M" for rel in B_CHANGES}
+    changed = B_CHANGES | ITEMS_B_CHANGES
+    assert git_status(project) == {rel: "??" if rel == ADDED else " M" for rel in changed}
     gitignore = (project / ".gitignore").read_text().splitlines()
     assert gitignore[0] == GITIGNORE_B and GITIGNORE_A not in gitignore
     assert gitignore[-1] == USER_IGNORE  # the user's edit survived
@@ -222,19 +224,21 @@ def revisions(project: Path) -> dict[str, bytes]:
 def test_switching_redis_only_grows_the_migration_history(cache: Path, tmp_path: Path) -> None:
     project = project_at(VERSION_B, tmp_path)
     made = revisions(project)
-    assert sorted(made) == ["0001_initial_schema.py", "0002_create_revoked_tokens.py"]
+    assert sorted(made) == [
+        "0001_initial_schema.py", "0002_create_revoked_tokens.py", "0003_create_items.py"
+    ]  # fmt: skip
 
     to_redis = fastgen("update", "-p", str(project), "--data", "redis=true")
 
     assert to_redis.exit_code == 0, to_redis.stderr
     switched = revisions(project)
     assert {name: switched[name] for name in made} == made  # every old revision untouched
-    assert sorted(set(switched) - set(made)) == ["0003_drop_revoked_tokens.py"]
-    assert head_and_next(project) == ("0003", "0004")  # one head, right after the old one
-    drop = switched["0003_drop_revoked_tokens.py"].decode()
-    assert 'down_revision: str | None = "0002"' in drop
+    assert sorted(set(switched) - set(made)) == ["0004_drop_revoked_tokens.py"]
+    assert head_and_next(project) == ("0004", "0005")  # one head, right after the old one
+    drop = switched["0004_drop_revoked_tokens.py"].decode()
+    assert 'down_revision: str | None = "0003"' in drop
     assert 'def upgrade() -> None:\n    op.drop_table("revoked_tokens")' in drop
-    assert git_status(project)[f"{VERSIONS}/0003_drop_revoked_tokens.py"] == "??"
+    assert git_status(project)[f"{VERSIONS}/0004_drop_revoked_tokens.py"] == "??"
     commit_all(project, "redis")
 
     back = fastgen("update", "-p", str(project), "--data", "redis=false")
@@ -242,10 +246,10 @@ def test_switching_redis_only_grows_the_migration_history(cache: Path, tmp_path:
     assert back.exit_code == 0, back.stderr
     again = revisions(project)
     assert {name: again[name] for name in switched} == switched
-    assert sorted(set(again) - set(switched)) == ["0004_create_revoked_tokens.py"]
-    assert head_and_next(project) == ("0004", "0005")
+    assert sorted(set(again) - set(switched)) == ["0005_create_revoked_tokens.py"]
+    assert head_and_next(project) == ("0005", "0006")
     # The same table as the project was made with: only the revision ids differ.
-    body = again["0004_create_revoked_tokens.py"].partition(b"def upgrade")[2]
+    body = again["0005_create_revoked_tokens.py"].partition(b"def upgrade")[2]
     assert body == made["0002_create_revoked_tokens.py"].partition(b"def upgrade")[2]
 
 

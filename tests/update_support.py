@@ -20,6 +20,8 @@ import yaml
 import fastgen
 from conftest import REPO
 from fastgen import gitrepo, template
+from fastgen.commands.add_resource import add_from_spec
+from fastgen.spec import EXAMPLE_ITEMS
 
 VERSION_A = "0.0.1"
 VERSION_B = fastgen.__version__
@@ -31,6 +33,9 @@ ADDED = "app/core/logging.py"
 # What an update from A to B changes in a default project the user did not edit
 # there (the CI workflow names the project's fastgen version).
 B_CHANGES = {".copier-answers.yml", ".github/workflows/ci.yml", ".gitignore", "alembic.ini", ADDED}
+# ... and in its items, a resource `fastgen update` re-renders (copier's own update
+# leaves resources alone): the model loses A's mark, the record names B.
+ITEMS_B_CHANGES = {".fastgen/resources/items.yml", "app/models/item.py"}
 RESOURCE_MODEL = Path("templates/resource/files/app/models/{{ module }}.py.jinja")
 TABLENAME_B = '    __tablename__ = "{{ plural }}"'
 RESOURCE_MARK_A = "  # version A"
@@ -86,7 +91,8 @@ def build_history(work: Path) -> None:
 
 
 def project_at(version: str, parent: Path, **answers: Any) -> Path:
-    """A project rendered at a template version, committed as `fastgen new` does."""
+    """A project rendered at a template version, with items added after copier's
+    render and committed, as `fastgen new` does."""
     from copier import run_copy
 
     project = parent / "shop"
@@ -99,6 +105,8 @@ def project_at(version: str, parent: Path, **answers: Any) -> Path:
         overwrite=True,
         quiet=True,
     )
+    if yaml.safe_load((project / ".copier-answers.yml").read_text())["example_items"]:
+        add_from_spec(project, [EXAMPLE_ITEMS])
     gitrepo.init_with_commit(project)
     return project
 
