@@ -249,6 +249,7 @@ def test_a_resource_is_added_through_every_layer(project: Path) -> None:
         "?? app/schemas/category.py",
         "?? app/services/category_service.py",
         "?? tests/integration/test_categories.py",
+        "?? tests/unit/test_categories_service.py",
     ]
     assert (
         'down_revision: str | None = "0003"'  # after 0003_create_items
