@@ -263,6 +263,23 @@ def test_an_update_that_switches_nothing_adds_no_revision(cache: Path, tmp_path:
     assert not any(path.startswith(str(VERSIONS)) for path in git_status(project))
 
 
+@pytest.mark.parametrize("pair", ["admin=false", "rate_limit=false", "csrf=false", "redis=true"])
+def test_switching_an_option_merges_cleanly_around_the_wired_items(
+    cache: Path, tmp_path: Path, pair: str
+) -> None:
+    # items is wired into the routers and the models, as any added resource is.
+    project = project_at(VERSION_B, tmp_path)
+
+    run = fastgen("update", "-p", str(project), "--data", pair)
+
+    assert run.exit_code == 0, run.stderr
+    assert "conflict" not in run.stderr
+    routers = (project / "app/api/v1/__init__.py").read_text()
+    assert "from app.api.v1 import auth, items, users" in routers
+    assert "router.include_router(items.router)" in routers
+    assert '"Item"' in (project / "app/models/__init__.py").read_text()
+
+
 @pytest.mark.parametrize(
     ("pair", "said"),
     [
