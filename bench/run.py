@@ -48,6 +48,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from startup import medians
+
 REPO = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
 FASTGEN = [sys.executable, "-m", "fastgen"]
@@ -312,9 +314,9 @@ def measure_load(venv: Path, variant: Variant, scratch: Path, profile: Profile,
             results.logins = measure_logins(gen, profile)
     entry: dict[str, object] = {"peak_rss_mib": round(rss, 1)}
     for route, by_app in samples.items():
-        medians = {app: {k: statistics.median(s[k] for s in runs) for k in runs[0]}
+        per_app = {app: {k: statistics.median(s[k] for s in runs) for k in runs[0]}
                    for app, runs in by_app.items()}  # fmt: skip
-        gen_f, bare_f = medians["generated"], medians["bare"]
+        gen_f, bare_f = per_app["generated"], per_app["bare"]
         entry[route] = {
             "bare": bare_f,
             "generated": gen_f,
@@ -370,16 +372,9 @@ def measure_startup(scratch: Path, profile: Profile, results: Results) -> None:
             *FASTGEN, "add", "resource", "Product", *fields, "--quiet",
             "-p", str(made / f"new{n}" / "x")],
     }  # fmt: skip
-    times: dict[str, list[float]] = {}
-    for n in range(profile.startup_runs):
-        for name, argv in commands.items():
-            start = time.perf_counter()
-            subprocess.run(argv(n), check=True, stdout=subprocess.DEVNULL)
-            times.setdefault(name, []).append(time.perf_counter() - start)
-    base = statistics.median(times["python -c pass"])
-    copier = statistics.median(times["copier copy (same template)"])
-    for name, samples in times.items():
-        median = statistics.median(samples)
+    found = medians(commands, profile.startup_runs)
+    base, copier = found["python -c pass"], found["copier copy (same template)"]
+    for name, median in found.items():
         results.startup[name] = {"median_ms": median * 1000, "vs_pass": median / base,
                                  "vs_copier": median / copier}  # fmt: skip
 

@@ -20,12 +20,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 FASTGEN = [sys.executable, "-m", "fastgen"]
 
 
-def commands(scratch: Path) -> dict[str, list[str]]:
+def commands_of(scratch: Path) -> dict[str, list[str]]:
     return {
         "python -c pass": [sys.executable, "-c", "pass"],
         "import typer, rich": [sys.executable, "-c", "import typer, rich.console"],
@@ -52,29 +53,43 @@ def reset(project: Path) -> None:
         subprocess.run(["git", *args], cwd=project, check=True)
 
 
+def medians(
+    commands: Mapping[str, Callable[[int], list[str]]],
+    runs: int,
+    after: Mapping[str, Callable[[], None]] | None = None,
+) -> dict[str, float]:
+    """Median wall time (s) of each command, run `runs` times in turns so that
+    machine noise hits every row alike; `after[name]` runs after each of its runs."""
+    times: dict[str, list[float]] = {}
+    for n in range(runs):
+        for name, argv in commands.items():
+            start = time.perf_counter()
+            subprocess.run(argv(n), check=True, stdout=subprocess.DEVNULL)
+            times.setdefault(name, []).append(time.perf_counter() - start)
+            if after and name in after:
+                after[name]()
+    return {name: statistics.median(samples) for name, samples in times.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=9)
     runs = parser.parse_args().runs
     scratch = Path(tempfile.mkdtemp(prefix="fastgen-bench-"))
-    times: dict[str, list[float]] = {}
     try:
         subprocess.run([*FASTGEN, "new", "x", "--defaults", "--quiet", "-o", str(scratch / "made")],
                        check=True)  # fmt: skip
-        for n in range(runs):
-            for name, argv in commands(scratch).items():
-                argv = [arg.replace("{n}", f"{name.replace(' ', '_')}-{n}") for arg in argv]
-                start = time.perf_counter()
-                subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
-                times.setdefault(name, []).append(time.perf_counter() - start)
-                if name == UPDATE:
-                    reset(scratch / "made" / "x")
+        commands = {
+            name: (lambda n, argv=argv, name=name: [
+                arg.replace("{n}", f"{name.replace(' ', '_')}-{n}") for arg in argv])
+            for name, argv in commands_of(scratch).items()
+        }  # fmt: skip
+        found = medians(commands, runs, after={UPDATE: lambda: reset(scratch / "made" / "x")})
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    base = statistics.median(times["python -c pass"])
+    base = found["python -c pass"]
     print(f"{'command':<36} {'median':>9} {'vs pass':>8}   ({runs} runs each)")
-    for name, samples in times.items():
-        median = statistics.median(samples)
+    for name, median in found.items():
         print(f"{name:<36} {median * 1000:7.0f}ms {median / base:7.1f}x")
 
 
