@@ -78,7 +78,7 @@ CHECK_COMMANDS = [
     "alembic upgrade head",
     "alembic check",
     "alembic downgrade base",
-    "pytest",
+    "pytest --cov",
 ]
 
 

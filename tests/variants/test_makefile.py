@@ -25,7 +25,7 @@ CHECK_TARGETS = {
     "lint": ["ruff check .", "ruff format --check ."],
     "typecheck": ["mypy"],
     "migrate": ["alembic upgrade head"],
-    "test": ["pytest"],
+    "test": ["pytest --cov"],
 }
 RUN = "uvicorn app.main:app --reload --reload-dir app --no-proxy-headers --no-access-log"
 
