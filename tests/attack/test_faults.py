@@ -12,6 +12,7 @@ bound; the measured recovery is recorded as the case's `recovered_after`).
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import Counter
@@ -31,6 +32,12 @@ ME = "/api/v1/users/me"
 ITEMS = "/api/v1/items/"
 RECOVERY_SECONDS = 30
 OUTAGE_SECONDS = 2
+# What the assertion message quotes of the app's log: its "Unhandled error"
+# entries (UnexpectedErrorMiddleware's 500s), tracebacks included, this many.
+LOGGED_ERRORS = 2
+LOGGED_LINES = 40
+# The start of a line the app's log formatter or uvicorn wrote.
+LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\dT\S+ [A-Z]+ |[A-Z]+: )")
 # Words of a leaked traceback or driver error, none of which a client may see.
 LEAKS = (b"Traceback", b'File "', b"sqlalchemy", b"asyncpg", b"redis.exceptions", b"Refused")
 
@@ -125,6 +132,49 @@ class Traffic:
         return self._connection.dropped
 
 
+def _shortened(entry: list[str], budget: int) -> list[str]:
+    """`entry` in at most about `budget` lines: its first line, every line of
+    a traceback that is not indented (the exceptions, chained ones included)
+    and as many of the last lines (the frames that raised) as still fit."""
+    if len(entry) <= budget:
+        return entry
+    keep = {0} | {n for n, line in enumerate(entry) if line and not line[0].isspace()}
+    for n in reversed(range(len(entry))):
+        if len(keep) >= budget:
+            break
+        keep.add(n)
+    lines: list[str] = []
+    skipped = False
+    for n, line in enumerate(entry):
+        if n not in keep:
+            skipped = skipped or bool(line.strip())
+            continue
+        if skipped:
+            lines.append("  ...")
+            skipped = False
+        lines.append(line)
+    return lines
+
+
+def _unhandled_errors(log: str) -> str:
+    """The first LOGGED_ERRORS "Unhandled error" entries of `log`, each with
+    the traceback that follows it, in about LOGGED_LINES lines in all."""
+    entries: list[list[str]] = []
+    entry: list[str] | None = None
+    for line in log.splitlines():
+        if "Unhandled error on" in line:
+            if len(entries) == LOGGED_ERRORS:
+                break
+            entry = [line]
+            entries.append(entry)
+        elif entry is not None and not LOG_LINE.match(line):
+            entry.append(line)
+        else:
+            entry = None
+    budget = LOGGED_LINES // max(len(entries), 1)
+    return "\n".join(line for entry in entries for line in _shortened(entry, budget))
+
+
 def _outage(
     app: ServedApp,
     user: User,
@@ -133,6 +183,8 @@ def _outage(
     record_property: Any,
 ) -> None:
     assert {name: a.status for name, a in _probes(app, user).items()} == HEALTHY
+    # Where this outage's lines begin in the app's log.
+    log_start = app.worker.log.stat().st_size
     with Traffic(app, user) as traffic:
         server.stop()
         try:
@@ -163,6 +215,12 @@ def _outage(
     if back != HEALTHY:
         problems.append(f"not recovered {RECOVERY_SECONDS}s after the restart: {back}")
     summary = "\n".join(f"{n} x {problem}" for problem, n in Counter(problems).most_common())
+    if problems:
+        with app.worker.log.open("rb") as log:
+            log.seek(log_start)
+            logged = _unhandled_errors(log.read().decode(errors="replace"))
+        if logged:
+            summary += f"\nthe app's log ({app.worker.log}):\n{logged}"
     assert not problems, summary
 
 
