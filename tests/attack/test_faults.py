@@ -133,27 +133,11 @@ class Traffic:
 
 
 def _shortened(entry: list[str], budget: int) -> list[str]:
-    """`entry` in at most about `budget` lines: its first line, every line of
-    a traceback that is not indented (the exceptions, chained ones included)
-    and as many of the last lines (the frames that raised) as still fit."""
+    """`entry` in at most `budget` lines: its first line and its last ones, where
+    a traceback ends with the frames that raised and the exception itself."""
     if len(entry) <= budget:
         return entry
-    keep = {0} | {n for n, line in enumerate(entry) if line and not line[0].isspace()}
-    for n in reversed(range(len(entry))):
-        if len(keep) >= budget:
-            break
-        keep.add(n)
-    lines: list[str] = []
-    skipped = False
-    for n, line in enumerate(entry):
-        if n not in keep:
-            skipped = skipped or bool(line.strip())
-            continue
-        if skipped:
-            lines.append("  ...")
-            skipped = False
-        lines.append(line)
-    return lines
+    return [entry[0], "  ...", *entry[len(entry) - budget + 2 :]]
 
 
 def _unhandled_errors(log: str) -> str:
