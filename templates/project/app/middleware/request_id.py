@@ -2,8 +2,8 @@
 
 import logging
 import re
+import secrets
 import time
-import uuid
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,7 +30,8 @@ class RequestIdMiddleware:
         if SANE_REQUEST_ID.fullmatch(incoming):
             request_id = incoming
         else:
-            request_id = uuid.uuid4().hex
+            # 128 random bits as 32 hex digits, like uuid4().hex at a third of its cost.
+            request_id = secrets.token_hex(16)
         scope.setdefault("state", {})["request_id"] = request_id
         request_id_var.set(request_id)
         status = 500
