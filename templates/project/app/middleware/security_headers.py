@@ -1,6 +1,7 @@
 """Security headers on every response."""
 
-from starlette.datastructures import MutableHeaders
+from functools import cache
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.docs import ASSETS_PATH
@@ -51,6 +52,15 @@ def security_headers(path: str, status: int) -> dict[str, str]:
     return headers
 
 
+@cache
+def _encoded(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[bytes, bytes], ...]:
+    # A handful of distinct sets, each encoded once rather than per response.
+    return tuple(
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in headers
+    )
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -62,10 +72,16 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
                 extra = security_headers(scope["path"], message["status"])
-                for name, value in extra.items():
-                    headers.setdefault(name, value)
+                headers = list(message.get("headers", ()))
+                # A header the route set itself wins.
+                present = {name.lower() for name, _ in headers}
+                headers += [
+                    header
+                    for header in _encoded(tuple(extra.items()))
+                    if header[0] not in present
+                ]
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
