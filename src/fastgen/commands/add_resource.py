@@ -12,7 +12,6 @@ import contextlib
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import tomllib
 from collections.abc import Callable, Iterable
@@ -143,8 +142,11 @@ def render_resource(answers: dict[str, Any], staging: Path, project: Path, versi
 
 
 def _ruff(*args: str) -> None:
-    # `python -m ruff` finds the binary wherever pip put it beside fastgen.
-    command = [sys.executable, "-m", "ruff", *args]
+    # ruff's own lookup finds the binary wherever pip put it beside fastgen, as
+    # `python -m ruff` would, without starting another Python to run it.
+    from ruff.__main__ import find_ruff_bin
+
+    command = [find_ruff_bin(), *args]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise WorkFailed(f"ruff {args[0]} failed on the rendered resource: {done.stderr.strip()}")
