@@ -6,8 +6,11 @@ Prints one table and writes the figures as JSON (default bench/results.json):
 
 1. wrk against one uvicorn worker of the generated default project (SQLite),
    run as its README runs it in production (the app's own access log on), and
-   against bench/bare_app.py serving the same 20 rows with the same driver;
-   the two apps take turns, round after round, so machine noise hits both.
+   against bench/bare_app.py serving the same 20 rows with the same driver,
+   and against bench/floor_app.py: the bare app plus the generated app's extra
+   response headers and its access line, the least any app with those
+   features pays (`floor x`: its CPU ratio to the bare app). The apps take
+   turns, round after round, so machine noise hits all three.
    The same for PostgreSQL + Redis when both answer on 127.0.0.1.
 2. /health p99 while 8 logins run at once at the production bcrypt cost.
 3. Whole-process times of `fastgen --help`, `fastgen new`, `copier copy` of the
@@ -19,8 +22,7 @@ Prints one table and writes the figures as JSON (default bench/results.json):
 Absolute figures drift 30-40% on a shared machine: read the ratios, and of
 them first `cpu x` (the bare app's CPU time per request over the generated
 app's, read from /proc), which moves least when other processes load the
-machine. The rate
-limits are raised (not switched off) so that wrk is counted but never refused.
+machine. The rate limits are raised (not switched off) so that wrk is counted but never refused.
 Needs wrk (Debian: apt-get install wrk) and taskset; the generated project's
 dependencies go into a cached venv (a test-suite venv holding them is reused).
 """
@@ -283,6 +285,22 @@ def add_items(base: str, token: str) -> None:
              {"Content-Type": "application/json", "Authorization": f"Bearer {token}"})  # fmt: skip
 
 
+def extra_headers(base: str, token: str) -> dict[str, list[tuple[str, str]]]:
+    """Per path, the headers the generated app adds to what the bare app sends
+    (the floor app sends them too); the request id is made fresh per request."""
+    # Sent alike by both apps, or by the server (`connection: close` answers
+    # urllib's own request, not wrk's).
+    same = {"date", "server", "connection", "content-length", "content-type", "x-request-id"}
+    found = {}
+    for path in ROUTES.values():
+        request = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            found[path.partition("?")[0]] = [
+                (name, value) for name, value in response.getheaders() if name.lower() not in same
+            ]
+    return found
+
+
 def measure_load(venv: Path, variant: Variant, scratch: Path, profile: Profile,
                  results: Results, logins: bool) -> None:  # fmt: skip
     project, env = prepare(variant, scratch)
@@ -291,21 +309,35 @@ def measure_load(venv: Path, variant: Variant, scratch: Path, profile: Profile,
     logs = scratch / f"{variant.name}-logs"
     logs.mkdir()
     samples: dict[str, dict[str, list[dict[str, float]]]] = {}
-    with (
-        serve(venv, "app.main:app", project, env, logs / "generated.log") as (gen, gen_pid),
-        serve(venv, "bare_app:app", BENCH, bare_env, logs / "bare.log") as (bare, bare_pid),
-    ):  # fmt: skip
+    with contextlib.ExitStack() as stack:
+        gen, gen_pid = stack.enter_context(
+            serve(venv, "app.main:app", project, env, logs / "generated.log")
+        )
+        bare, bare_pid = stack.enter_context(
+            serve(venv, "bare_app:app", BENCH, bare_env, logs / "bare.log")
+        )
         token = login(gen)
         add_items(gen, token)
-        tokens = {"bare": None, "generated": token}
-        pids = {"bare": bare_pid, "generated": gen_pid}
-        for app, base in (("bare", bare), ("generated", gen)):  # warm-up
+        floor_env = {
+            **bare_env,
+            "PYTHONPATH": str(project),
+            "BENCH_FLOOR_HEADERS": json.dumps(extra_headers(gen, token)),
+        }
+        floor, floor_pid = stack.enter_context(
+            serve(venv, "floor_app:app", BENCH, floor_env, logs / "floor.log")
+        )
+        apps = {
+            "bare": (bare, bare_pid, None),
+            "floor": (floor, floor_pid, None),
+            "generated": (gen, gen_pid, token),
+        }
+        for base, _pid, app_token in apps.values():  # warm-up
             for path in ROUTES.values():
-                wrk(base + path, 1, tokens[app])
+                wrk(base + path, 1, app_token)
         for _ in range(profile.rounds):
             for route, path in ROUTES.items():
-                for app, base in (("bare", bare), ("generated", gen)):
-                    figures = wrk(base + path, profile.seconds, tokens[app], server_pid=pids[app])
+                for app, (base, pid, app_token) in apps.items():
+                    figures = wrk(base + path, profile.seconds, app_token, server_pid=pid)
                     samples.setdefault(route, {}).setdefault(app, []).append(figures)
         rss = peak_rss_mib(gen_pid)
         if logins:
@@ -317,15 +349,18 @@ def measure_load(venv: Path, variant: Variant, scratch: Path, profile: Profile,
     for route, by_app in samples.items():
         per_app = {app: {k: statistics.median(s[k] for s in runs) for k in runs[0]}
                    for app, runs in by_app.items()}  # fmt: skip
-        gen_f, bare_f = per_app["generated"], per_app["bare"]
+        gen_f, floor_f, bare_f = per_app["generated"], per_app["floor"], per_app["bare"]
         entry[route] = {
             "bare": bare_f,
+            "floor": floor_f,
             "generated": gen_f,
             "rps_ratio": gen_f["rps"] / bare_f["rps"],
             "p50_ratio": gen_f["p50_ms"] / bare_f["p50_ms"],
             "p99_ratio": gen_f["p99_ms"] / bare_f["p99_ms"],
             # bare CPU per request / generated: comparable to rps_ratio, steadier.
             "cpu_ratio": bare_f["cpu_us"] / gen_f["cpu_us"],
+            # The same for the floor: the most any app with these features reaches.
+            "floor_cpu_ratio": bare_f["cpu_us"] / floor_f["cpu_us"],
         }
     results.load[variant.name] = entry
 
@@ -405,7 +440,8 @@ def table(results: Results) -> str:
     lines = [f"machine: {results.machine}", ""]
     lines.append(f"{'variant / route':<24}{'bare rps':>9}{'gen rps':>9}{'rps x':>7}"
                  f"{'p50 x':>7}{'p99 x':>7}{'gen p50':>9}{'gen p99':>9}"
-                 f"{'CPU/req bare':>14}{'gen':>8}{'cpu x':>7}{'RSS MiB':>9}")  # fmt: skip
+                 f"{'CPU/req bare':>14}{'gen':>8}{'cpu x':>7}{'floor x':>8}"
+                 f"{'RSS MiB':>9}")  # fmt: skip
     for name, entry in results.load.items():
         for route in ROUTES:
             r = entry[route]
@@ -416,6 +452,7 @@ def table(results: Results) -> str:
                 f"{r['rps_ratio']:>7.2f}{r['p50_ratio']:>7.2f}{r['p99_ratio']:>7.2f}"
                 f"{gen_f['p50_ms']:>7.1f}ms{gen_f['p99_ms']:>7.1f}ms"
                 f"{bare_f['cpu_us']:>12.0f}us{gen_f['cpu_us']:>6.0f}us{r['cpu_ratio']:>7.2f}"
+                f"{r['floor_cpu_ratio']:>8.2f}"
                 f"{entry['peak_rss_mib'] if route == 'items' else '':>9}"
             )
     if results.logins:
