@@ -1,0 +1,193 @@
+"""Python calls per request, counted in process (issue 11): where the generated
+app's time goes, in a figure that does not drift with the machine's load.
+
+    python bench/calls.py [--requests 300]
+
+Generates the default project (SQLite), migrates it, makes a user and 20 items
+through one uvicorn worker as bench/run.py does, then drives the generated app
+and bench/bare_app.py straight through ASGI (no server, no network), one
+process each, with cProfile on for `--requests` requests per route. Prints, per
+route, the calls per request of each app grouped by where the called code
+lives: a package, the project's own `app`, or the standard library (a built-in
+C function counts where it is called from).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import cProfile
+import json
+import os
+import pstats
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from run import (
+    BENCH,
+    ROUTES,
+    Variant,
+    add_items,
+    login,
+    populate,
+    prepare,
+    requirements,
+    serve,
+    venv_for,
+)
+
+ASGIApp = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]
+
+
+# ------------------------------------------------------------ in the app's venv
+
+
+async def drive(app: ASGIApp, path: str, token: str | None, requests: int) -> dict[str, float]:
+    """Start the app, send warm-up requests, then count the calls of `requests` more."""
+    startup: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+    started = asyncio.Event()
+    await startup.put({"type": "lifespan.startup"})
+
+    async def lifespan_send(message: dict[str, str]) -> None:
+        if message["type"] == "lifespan.startup.complete":
+            started.set()
+
+    lifespan = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+    task = asyncio.create_task(app(lifespan, startup.get, lifespan_send))
+    await started.wait()
+    route, _, query = path.partition("?")
+    headers = [(b"host", b"127.0.0.1"), (b"user-agent", b"bench")]
+    if token:
+        headers.append((b"authorization", f"Bearer {token}".encode()))
+
+    async def one() -> int:
+        statuses = []
+
+        async def receive() -> dict[str, object]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+            "method": "GET", "scheme": "http", "path": route, "raw_path": route.encode(),
+            "query_string": query.encode(), "root_path": "", "headers": list(headers),
+            "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+        }  # fmt: skip
+        await app(scope, receive, send)
+        return statuses[0]
+
+    for _ in range(50):
+        if (status := await one()) != 200:
+            raise SystemExit(f"{path}: answered {status}")
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(requests):
+        await one()
+    profile.disable()
+    task.cancel()
+    return grouped(pstats.Stats(profile), requests)
+
+
+def grouped(stats: pstats.Stats, requests: int) -> dict[str, float]:
+    """Calls per request by group; a built-in (C) function counts in the group
+    of the code that called it (isinstance in fastapi counts as fastapi)."""
+    groups: collections.Counter[str] = collections.Counter()
+    for (filename, _line, _name), (_cc, calls, _tt, _ct, callers) in stats.stats.items():  # type: ignore[attr-defined]
+        if filename != "~":
+            groups[group_of(filename)] += calls / requests
+            continue
+        for (caller, _caller_line, _caller_name), caller_calls in callers.items():
+            groups[group_of(caller)] += caller_calls[1] / requests
+    return dict(groups)
+
+
+def group_of(filename: str) -> str:
+    if filename == "~":
+        return "built-in functions"  # called by other built-ins
+    if "site-packages/" in filename:
+        return filename.split("site-packages/")[1].split("/")[0]
+    if f"{os.sep}app{os.sep}" in filename:
+        return "app (the project's code)"
+    return "standard library"
+
+
+def drive_main(which: str, requests: int) -> None:
+    if which == "generated":
+        sys.path.insert(0, os.getcwd())
+        from app.main import create_app
+
+        app = create_app()
+        token = os.environ["BENCH_TOKEN"]
+    else:
+        from bare_app import app  # type: ignore[no-redef]
+
+        token = None
+    found = {name: asyncio.run(drive(app, path, token, requests)) for name, path in ROUTES.items()}
+    print(json.dumps(found))
+
+
+# ------------------------------------------------------------ orchestration
+
+
+def count(requests: int) -> dict[str, dict[str, dict[str, float]]]:
+    scratch = Path(tempfile.mkdtemp(prefix="fastgen-calls-"))
+    os.environ["FASTGEN_CACHE_DIR"] = str(scratch / "cache")
+    try:
+        variant = Variant("sqlite", [], {"DATABASE_URL": f"sqlite+aiosqlite:///{scratch}/app.db"})
+        project, env = prepare(variant, scratch)
+        venv = venv_for(requirements(project))
+        populate(venv, project, env)
+        with serve(venv, "app.main:app", project, env, scratch / "server.log") as (base, _pid):
+            token = login(base)
+            add_items(base, token)
+        found = {}
+        for which, cwd in (("generated", project), ("bare", BENCH)):
+            done = subprocess.run(
+                [str(venv / "bin" / "python"), str(Path(__file__).resolve()), "--drive", which,
+                 "--requests", str(requests)],
+                cwd=cwd, check=True, capture_output=True, text=True,
+                env={**env, "BENCH_TOKEN": token, "BENCH_DATABASE_URL": env["DATABASE_URL"],
+                     "PYTHONPATH": str(BENCH)},
+            )  # fmt: skip
+            found[which] = json.loads(done.stdout.splitlines()[-1])
+        return found
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def table(found: dict[str, dict[str, dict[str, float]]], requests: int) -> str:
+    lines = [f"Python calls per request, cProfile over {requests} requests per route"]
+    for route, path in ROUTES.items():
+        gen, bare = found["generated"][route], found["bare"][route]
+        lines += ["", f"{path:<41}{'generated':>10}{'bare':>9}{'extra':>9}"]
+        for name in sorted(gen.keys() | bare.keys(), key=lambda k: bare.get(k, 0) - gen.get(k, 0)):
+            g, b = gen.get(name, 0.0), bare.get(name, 0.0)
+            if round(g) or round(b):
+                lines.append(f"  {name:<39}{g:>10.0f}{b:>9.0f}{g - b:>9.0f}")
+        lines.append(f"  {'all':<39}{sum(gen.values()):>10.0f}{sum(bare.values()):>9.0f}"
+                     f"{sum(gen.values()) - sum(bare.values()):>9.0f}")  # fmt: skip
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--drive", choices=["generated", "bare"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.drive:
+        drive_main(args.drive, args.requests)
+        return
+    print(table(count(args.requests), args.requests))
+
+
+if __name__ == "__main__":
+    main()
