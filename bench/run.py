@@ -15,8 +15,9 @@ Prints one table and writes the figures as JSON (default bench/results.json):
 2. /health p99 while 8 logins run at once at the production bcrypt cost.
 3. Whole-process times of `fastgen --help`, `fastgen new`, `copier copy` of the
    same template and `fastgen add resource` with five fields, interleaved.
-4. The generated default project's own test suite, with and without coverage:
-   wall time, time per test.
+4. The generated projects' own test suites, full form only: the default one
+   with and without coverage, the PostgreSQL + Redis one (when both answer)
+   plain: wall time, time per test.
 5. Peak RSS of each generated-app worker after its load.
 
 Absolute figures drift 30-40% on a shared machine: read the ratios, and of
@@ -415,22 +416,29 @@ def measure_startup(scratch: Path, profile: Profile, results: Results) -> None:
                                  "vs_copier": median / copier}  # fmt: skip
 
 
-def measure_suite(venv: Path, scratch: Path, results: Results) -> None:
-    """`pytest` (the edit loop) and `pytest --cov` (make test, CI), one after the other."""
-    run([*FASTGEN, "new", "suite", "--defaults", "--no-git", "--quiet", "-o", str(scratch)])
-    project = scratch / "suite"
+def measure_suite(venv: Path, scratch: Path, results: Results, variants: list[Variant]) -> None:
+    """The default project's `pytest` (the edit loop) and `pytest --cov` (make
+    test, CI), one after the other; then plain `pytest` of each other variant."""
+    runs = [(variants[0], ["pytest", "pytest --cov"])]
+    runs += [(variant, ["pytest"]) for variant in variants[1:]]
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIRTUAL_ENV")}
-    for name, extra in (("pytest", []), ("pytest --cov", ["--cov"])):
-        start = time.perf_counter()
-        proc = subprocess.run([str(venv / "bin" / "python"), "-m", "pytest", "-q", "-p",
-                               "no:cacheprovider", *extra], cwd=project, env=env,
-                              capture_output=True, text=True, check=False)  # fmt: skip
-        wall = time.perf_counter() - start
-        passed = re.search(r"(\d+) passed", proc.stdout)
-        count = int(passed.group(1)) if passed else 0
-        results.suite[name] = {"wall_s": wall, "tests": count,
-                               "ms_per_test": wall * 1000 / max(count, 1),
-                               "returncode": proc.returncode}  # fmt: skip
+    for variant, commands in runs:
+        data = [arg for pair in variant.answers for arg in ("--data", pair)]
+        out = scratch / f"suite-{variant.name}"
+        run([*FASTGEN, "new", "suite", "--defaults", "--no-git", "--quiet", "-o", str(out), *data])
+        for command in commands:
+            extra = command.split()[1:]
+            start = time.perf_counter()
+            proc = subprocess.run([str(venv / "bin" / "python"), "-m", "pytest", "-q", "-p",
+                                   "no:cacheprovider", *extra], cwd=out / "suite", env=env,
+                                  capture_output=True, text=True, check=False)  # fmt: skip
+            wall = time.perf_counter() - start
+            passed = re.search(r"(\d+) passed", proc.stdout)
+            count = int(passed.group(1)) if passed else 0
+            name = command if variant is variants[0] else f"{variant.name}: {command}"
+            results.suite[name] = {"wall_s": wall, "tests": count,
+                                   "ms_per_test": wall * 1000 / max(count, 1),
+                                   "returncode": proc.returncode}  # fmt: skip
 
 
 # ------------------------------------------------------------------ report
@@ -470,7 +478,7 @@ def table(results: Results) -> str:
         lines.append("")
         for name, s in results.suite.items():
             assert isinstance(s, dict)
-            lines.append(f"generated default suite, {name}: {s['tests']} passed in "
+            lines.append(f"generated suite, {name}: {s['tests']} passed in "
                          f"{s['wall_s']:.1f} s ({s['ms_per_test']:.0f} ms per test, "
                          f"exit {s['returncode']})")  # fmt: skip
     return "\n".join(lines)
@@ -506,7 +514,7 @@ def main() -> None:
             measure_load(venv, variant, scratch, profile, results, logins=n == 0)
         measure_startup(scratch, profile, results)
         if profile.suite:
-            measure_suite(venv, scratch, results)
+            measure_suite(venv, scratch, results, found)
     finally:
         for variant in found:
             for argv in variant.cleanup:
