@@ -1,15 +1,19 @@
 """Python calls per request, counted in process (issue 11): where the generated
 app's time goes, in a figure that does not drift with the machine's load.
 
-    python bench/calls.py [--requests 300]
+    python bench/calls.py [--requests 300] [--resources N]
 
-Generates the default project (SQLite), migrates it, makes a user and 20 items
-through one uvicorn worker as bench/run.py does, then drives the generated app
+Generates the default project (SQLite), with N more resources added after the
+example items (`fastgen add resource`, one text field each; 5 by default),
+migrates it, makes a user, 20 items and 20 rows of the last resource through
+one uvicorn worker as bench/run.py does, then drives the generated app
 and bench/bare_app.py straight through ASGI (no server, no network), one
 process each, with cProfile on for `--requests` requests per route. Prints, per
 route, the calls per request of each app grouped by where the called code
 lives: a package, the project's own `app`, or the standard library (a built-in
-C function counts where it is called from).
+C function counts where it is called from). The last resource's list is
+counted for the generated app only (the bare app has no such route): it shows
+what each resource routed before it costs.
 """
 
 from __future__ import annotations
@@ -31,13 +35,16 @@ from typing import Any
 
 from run import (
     BENCH,
+    FASTGEN,
     ROUTES,
     Variant,
     add_items,
     login,
     populate,
+    post,
     prepare,
     requirements,
+    run,
     serve,
     venv_for,
 )
@@ -121,34 +128,44 @@ def group_of(filename: str) -> str:
 
 
 def drive_main(which: str, requests: int) -> None:
+    routes = dict(ROUTES)
     if which == "generated":
         sys.path.insert(0, os.getcwd())
         from app.main import create_app
 
         app = create_app()
         token = os.environ["BENCH_TOKEN"]
+        if last := os.environ.get("BENCH_LAST_RESOURCE"):
+            routes["last resource"] = f"/api/v1/{last}/?limit=20"
     else:
         from bare_app import app  # type: ignore[no-redef]
 
         token = None
-    found = {name: asyncio.run(drive(app, path, token, requests)) for name, path in ROUTES.items()}
+    found = {name: asyncio.run(drive(app, path, token, requests)) for name, path in routes.items()}
     print(json.dumps(found))
 
 
 # ------------------------------------------------------------ orchestration
 
 
-def count(requests: int) -> dict[str, dict[str, dict[str, float]]]:
+def count(requests: int, resources: int) -> dict[str, dict[str, dict[str, float]]]:
     scratch = Path(tempfile.mkdtemp(prefix="fastgen-calls-"))
     os.environ["FASTGEN_CACHE_DIR"] = str(scratch / "cache")
     try:
         variant = Variant("sqlite", [], {"DATABASE_URL": f"sqlite+aiosqlite:///{scratch}/app.db"})
         project, env = prepare(variant, scratch)
+        names = [f"Extra{n}" for n in range(1, resources + 1)]
+        for name in names:
+            run([*FASTGEN, "add", "resource", name, "title:str:80", "--quiet", "-p", str(project)])
+        last = f"extra{resources}s" if resources else ""
         venv = venv_for(requirements(project))
         populate(venv, project, env)
         with serve(venv, "app.main:app", project, env, scratch / "server.log") as (base, _pid):
             token = login(base)
             add_items(base, token)
+            headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+            for n in range(20 if last else 0):
+                post(f"{base}/api/v1/{last}/", json.dumps({"title": f"row {n}"}).encode(), headers)
         found = {}
         for which, cwd in (("generated", project), ("bare", BENCH)):
             done = subprocess.run(
@@ -156,7 +173,7 @@ def count(requests: int) -> dict[str, dict[str, dict[str, float]]]:
                  "--requests", str(requests)],
                 cwd=cwd, check=True, capture_output=True, text=True,
                 env={**env, "BENCH_TOKEN": token, "BENCH_DATABASE_URL": env["DATABASE_URL"],
-                     "PYTHONPATH": str(BENCH)},
+                     "BENCH_LAST_RESOURCE": last, "PYTHONPATH": str(BENCH)},
             )  # fmt: skip
             found[which] = json.loads(done.stdout.splitlines()[-1])
         return found
@@ -164,7 +181,7 @@ def count(requests: int) -> dict[str, dict[str, dict[str, float]]]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def table(found: dict[str, dict[str, dict[str, float]]], requests: int) -> str:
+def table(found: dict[str, dict[str, dict[str, float]]], requests: int, resources: int) -> str:
     lines = [f"Python calls per request, cProfile over {requests} requests per route"]
     for route, path in ROUTES.items():
         gen, bare = found["generated"][route], found["bare"][route]
@@ -175,18 +192,24 @@ def table(found: dict[str, dict[str, dict[str, float]]], requests: int) -> str:
                 lines.append(f"  {name:<39}{g:>10.0f}{b:>9.0f}{g - b:>9.0f}")
         lines.append(f"  {'all':<39}{sum(gen.values()):>10.0f}{sum(bare.values()):>9.0f}"
                      f"{sum(gen.values()) - sum(bare.values()):>9.0f}")  # fmt: skip
+    if last := found["generated"].get("last resource"):
+        calls, items = sum(last.values()), sum(found["generated"]["items"].values())
+        lines += ["", f"the list of the last of {resources} resources added after the items: "
+                      f"{calls:.0f} calls per request ({calls - items:+.0f} against the items "
+                      f"list; fastapi {last.get('fastapi', 0):.0f})"]  # fmt: skip
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--resources", type=int, default=5)
     parser.add_argument("--drive", choices=["generated", "bare"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.drive:
         drive_main(args.drive, args.requests)
         return
-    print(table(count(args.requests), args.requests))
+    print(table(count(args.requests, args.resources), args.requests, args.resources))
 
 
 if __name__ == "__main__":
