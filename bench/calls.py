@@ -55,8 +55,11 @@ ASGIApp = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]
 # ------------------------------------------------------------ in the app's venv
 
 
-async def drive(app: ASGIApp, path: str, token: str | None, requests: int) -> dict[str, float]:
-    """Start the app, send warm-up requests, then count the calls of `requests` more."""
+async def drive(
+    app: ASGIApp, routes: dict[str, str], token: str | None, requests: int
+) -> dict[str, dict[str, float]]:
+    """Start the app once; per route, send warm-up requests, then count the
+    calls of `requests` more."""
     startup: asyncio.Queue[dict[str, str]] = asyncio.Queue()
     started = asyncio.Event()
     await startup.put({"type": "lifespan.startup"})
@@ -68,12 +71,12 @@ async def drive(app: ASGIApp, path: str, token: str | None, requests: int) -> di
     lifespan = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
     task = asyncio.create_task(app(lifespan, startup.get, lifespan_send))
     await started.wait()
-    route, _, query = path.partition("?")
     headers = [(b"host", b"127.0.0.1"), (b"user-agent", b"bench")]
     if token:
         headers.append((b"authorization", f"Bearer {token}".encode()))
 
-    async def one() -> int:
+    async def one(path: str) -> int:
+        route, _, query = path.partition("?")
         statuses = []
 
         async def receive() -> dict[str, object]:
@@ -92,16 +95,19 @@ async def drive(app: ASGIApp, path: str, token: str | None, requests: int) -> di
         await app(scope, receive, send)
         return statuses[0]
 
-    for _ in range(50):
-        if (status := await one()) != 200:
-            raise SystemExit(f"{path}: answered {status}")
-    profile = cProfile.Profile()
-    profile.enable()
-    for _ in range(requests):
-        await one()
-    profile.disable()
+    found = {}
+    for name, path in routes.items():
+        for _ in range(50):
+            if (status := await one(path)) != 200:
+                raise SystemExit(f"{path}: answered {status}")
+        profile = cProfile.Profile()
+        profile.enable()
+        for _ in range(requests):
+            await one(path)
+        profile.disable()
+        found[name] = grouped(pstats.Stats(profile), requests)
     task.cancel()
-    return grouped(pstats.Stats(profile), requests)
+    return found
 
 
 def grouped(stats: pstats.Stats, requests: int) -> dict[str, float]:
@@ -141,8 +147,7 @@ def drive_main(which: str, requests: int) -> None:
         from bare_app import app  # type: ignore[no-redef]
 
         token = None
-    found = {name: asyncio.run(drive(app, path, token, requests)) for name, path in routes.items()}
-    print(json.dumps(found))
+    print(json.dumps(asyncio.run(drive(app, routes, token, requests))))
 
 
 # ------------------------------------------------------------ orchestration
