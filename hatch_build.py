@@ -1,8 +1,10 @@
 """Build hook: ship the template's whole history inside the wheel as a git bundle.
 
-One commit per release tag `vX.Y.Z` of this repository (copier.yml and templates/
-as they were at that tag), then the tree being built, tagged with the package's
-version; see src/fastgen/template.py for how fastgen and copier use it.
+One commit per release older than the package's version (copier.yml and
+templates/ as they were at the commit releases.toml names for it), then the tree
+being built, tagged with the package's version; see src/fastgen/template.py for
+how fastgen and copier use it. An editable install reads the releases from the
+checkout itself and gets no bundle.
 """
 
 from __future__ import annotations
@@ -22,35 +24,19 @@ sys.path.insert(0, str(ROOT / "src"))
 from fastgen import __version__, template  # noqa: E402
 
 
-def _release_tags() -> list[tuple[str, str]]:
-    """(version, tag) of each `vX.Y.Z` tag of this repository, oldest first; none outside git."""
-    listed = subprocess.run(
-        ["git", "-C", str(ROOT), "tag", "--list", "v[0-9]*", "--sort=version:refname"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if listed.returncode != 0:
-        return []
-    tags = [(tag.removeprefix("v"), tag) for tag in listed.stdout.split()]
-    return [(version, tag) for version, tag in tags if version != __version__]
-
-
 class TemplateHistoryHook(BuildHookInterface):  # type: ignore[type-arg]
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
-        if self.target_name != "wheel":
+        if self.target_name != "wheel" or version == "editable":
             return
         self._scratch = scratch = Path(tempfile.mkdtemp(prefix="fastgen-build-"))
         repo = scratch / "repo"
         repo.mkdir()
         subprocess.run(["git", "init", "--quiet", str(repo)], check=True)
         trees = []
-        for release, tag in _release_tags():
+        for release, commit in template.releases(ROOT, below=__version__):
             folder = scratch / release
             folder.mkdir()
-            archive = subprocess.run(
-                ["git", "-C", str(ROOT), "archive", tag, *template.TEMPLATE_PATHS],
-                capture_output=True, check=True,
-            )  # fmt: skip
-            subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+            template.release_files(ROOT, commit, folder)
             trees.append((release, folder))
         trees.append((__version__, ROOT))
         template.add_versions(repo, trees)
@@ -59,5 +45,5 @@ class TemplateHistoryHook(BuildHookInterface):  # type: ignore[type-arg]
         build_data["force_include"][str(bundle)] = f"fastgen/_template/{template.BUNDLE}"
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
-        if self.target_name == "wheel":
+        if hasattr(self, "_scratch"):
             shutil.rmtree(self._scratch, ignore_errors=True)

@@ -199,7 +199,7 @@ def test_ci_runs_check_with_the_fastgen_that_made_the_project(cache: Path, tmp_p
     workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
 
     runs = [step.get("run") for step in workflow["jobs"]["template"]["steps"]]
-    assert f'pip install "fastgen=={VERSION_A}"' in runs
+    assert f'pip install "fastgen-backend=={VERSION_A}"' in runs
     assert runs[-1] == "fastgen check"
 
 

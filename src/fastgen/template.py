@@ -6,13 +6,15 @@ the project). So every fastgen version's template (copier.yml and templates/) is
 one commit of a repository, tagged with that version, kept in the user's cache:
 `~/.cache/fastgen/template` (or under $XDG_CACHE_HOME, or $FASTGEN_CACHE_DIR).
 
+- The releases are recorded in `releases.toml` at the root of fastgen's own
+  repository: each version and the commit it was made from.
 - An installed wheel carries that history as a git bundle (built by
-  hatch_build.py: one commit per release tag of fastgen's own repository, plus the
-  wheel's own tree). Tags the cache lacks are fetched from it; a tag already in
-  the cache is never replaced, so an older fastgen cannot rewrite history.
-- A source checkout (editable install) commits its working tree under the
-  installed version's tag on demand; while a version is in development that tag
-  follows the working tree.
+  hatch_build.py: one commit per release older than the wheel, plus the wheel's
+  own tree). Tags the cache lacks are fetched from it; a tag already in the
+  cache is never replaced, so an older fastgen cannot rewrite history.
+- A source checkout (editable install) tags each release's template from its
+  commit, and commits its working tree under the installed version's tag on
+  demand; while a version is in development that tag follows the working tree.
 
 Projects record the repository as `_src_path` in the home-relative form
 (`~/.cache/fastgen/template`), which copier expands when it reads it, so
@@ -30,6 +32,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -39,6 +42,7 @@ from fastgen.errors import WorkFailed
 _CHECKOUT = Path(__file__).resolve().parents[2]
 _PACKAGED = Path(__file__).resolve().parent / "_template"
 BUNDLE = "template.bundle"
+RELEASES = "releases.toml"
 TEMPLATE_PATHS = ("copier.yml", "templates")
 _NOT_TEMPLATE = (":(exclude,glob)**/__pycache__/**", ":(exclude,glob)**/*.py[cod]")
 
@@ -100,6 +104,7 @@ def ensure() -> str:
 def _ensure(repo: Path) -> None:
     _init(repo)
     if _is_checkout():
+        _add_releases(repo, _CHECKOUT)
         add_versions(repo, [(__version__, _CHECKOUT)], move=True)
     elif not has_version(__version__, repo):
         _fetch_missing_tags(repo, _PACKAGED / BUNDLE)
@@ -139,6 +144,50 @@ def tree(version: str) -> Path:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def releases(root: Path, below: str) -> list[tuple[str, str]]:
+    """(version, commit) of each release in root's releases.toml older than `below`,
+    oldest first: exactly the history a build of version `below` carries."""
+    from packaging.version import InvalidVersion, Version  # hatchling brings it to builds
+
+    path = root / RELEASES
+    try:
+        recorded = tomllib.loads(path.read_text(encoding="utf-8")).get("releases", {})
+        listed = sorted((Version(version), version, commit) for version, commit in recorded.items())
+    except (OSError, tomllib.TOMLDecodeError, InvalidVersion, TypeError) as error:
+        raise TemplateError(f"{path}: cannot be read: {error}") from None
+    return [(version, str(commit)) for key, version, commit in listed if key < Version(below)]
+
+
+def release_files(checkout: Path, commit: str, target: Path) -> None:
+    """Write the template files (copier.yml, templates/) of a commit of fastgen's
+    repository at `checkout` into target."""
+    archive = subprocess.run(
+        ["git", "-C", str(checkout), "archive", commit, *TEMPLATE_PATHS],
+        capture_output=True, check=False,
+    )  # fmt: skip
+    if archive.returncode != 0:
+        raise TemplateError(
+            f"{checkout}: commit {commit} of a release in {RELEASES} is not in this clone "
+            "(a shallow clone? git fetch --unshallow)"
+        )
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+
+
+def _add_releases(repo: Path, checkout: Path) -> None:
+    """Tag each release older than this fastgen with its template, from the checkout's
+    own history; a tag that already holds the same files is left as it is."""
+    paths = ("--", *TEMPLATE_PATHS)
+    for version, commit in releases(checkout, below=__version__):
+        tagged = _tagged(repo, version)
+        if tagged and _git(repo, "ls-tree", tagged, *paths) == _git(
+            checkout, "ls-tree", commit, *paths, check=False
+        ):
+            continue
+        with tempfile.TemporaryDirectory(prefix="fastgen-release-") as folder:
+            release_files(checkout, commit, Path(folder))
+            add_versions(repo, [(version, Path(folder))], move=True)
 
 
 def add_versions(repo: Path, trees: Iterable[tuple[str, Path]], *, move: bool = False) -> None:

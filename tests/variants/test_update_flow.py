@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, fastgen
+from fastgen import template
 from fastgen.commands.add_resource import add_resource
 from update_support import (
     ADDED,
@@ -148,8 +149,8 @@ def _run(*argv: str | Path, cwd: Path | None = None, env: dict[str, str] | None 
 
 
 def _source_with_a_release(root: Path) -> None:
-    """A copy of this repository whose history has a release v{A} holding template A,
-    then the checkout as it is (B)."""
+    """A copy of this repository whose history has a release A (recorded in its
+    releases.toml) holding template A, then the checkout as it is (B)."""
     files = _run("git", "ls-files", "-co", "--exclude-standard", "-z", cwd=REPO).split("\0")
     for rel in filter(None, files):
         if (REPO / rel).is_file():
@@ -163,7 +164,8 @@ def _source_with_a_release(root: Path) -> None:
     _run("git", "init", "--quiet", cwd=root)
     _run("git", "add", "--all", cwd=root)
     _run("git", "commit", "--quiet", "-m", "A", cwd=root, env=env)
-    _run("git", "tag", f"v{VERSION_A}", cwd=root)
+    commit_a = _run("git", "rev-parse", "HEAD", cwd=root).strip()
+    (root / template.RELEASES).write_text(f'[releases]\n"{VERSION_A}" = "{commit_a}"\n')
     for path in ("copier.yml", "templates"):
         shutil.rmtree(root / path) if (root / path).is_dir() else (root / path).unlink()
         shutil.move(root.parent / f"b-{path}", root / path)
@@ -177,7 +179,7 @@ def test_update_with_fastgen_installed_from_its_wheel_offline(tmp_path: Path) ->
     source.mkdir()
     _source_with_a_release(source)
     _run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", dist, source)
-    (wheel,) = dist.glob("fastgen-*.whl")
+    (wheel,) = dist.glob("fastgen_backend-*.whl")
     # Dependencies come from a folder filled once per pyproject.toml (the only download).
     key = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()[:12]
     wheelhouse = _cache_root() / f"wheelhouse-{key}"

@@ -17,7 +17,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastgen import __version__, template
+from fastgen import DISTRIBUTION, __version__, template
 from fastgen.commands.project import find_project
 from fastgen.errors import UserInputError
 from fastgen.questions import Questionnaire
@@ -75,7 +75,7 @@ def check_project(
     if not template.has_version(recorded):
         raise NewerProject(
             f"{project.root}: made with fastgen {recorded}, which this fastgen "
-            f"({__version__}) does not know; install fastgen=={recorded}"
+            f"({__version__}) does not know; install {DISTRIBUTION}=={recorded}"
         )
     with tempfile.TemporaryDirectory(prefix="fastgen-check-") as scratch:
         with status(f"Rendering template {recorded}"):
