@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from fastgen.commands.add_resource import AddResult
     from fastgen.commands.check import CheckResult
+    from fastgen.commands.evolve import EvolveResult
     from fastgen.commands.update import UpdateResult
     from fastgen.new import NewResult
 
@@ -334,6 +335,195 @@ def _report_resource(result: AddResult) -> None:
     out.print(f"\nAdded {result.names.plural} at /api/v1{result.names.url}.\n\nNext:\n")
     for command in result.next_commands:
         out.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)
+
+
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", help="Print the plan and the files; write nothing.")
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+ResourceName = Annotated[str, typer.Argument(help="The resource's class name (Product).")]
+CHANGE_HELP = (
+    "Re-renders the resource's files with the same three-way merge as `fastgen update` "
+    "(your edits stay; where they meet the change, conflict markers, exit 1) and writes "
+    "one Alembic revision after the head. --dry-run prints the plan, data losses included."
+)
+EVOLVE_INTERRUPTED = "the project was left as it was"
+
+
+@add_app.command(
+    "field",
+    help="Add fields to a resource, with a migration adding their columns.\n\n"
+    + CHANGE_HELP
+    + "\n\nA required field needs default=VALUE: it fills the rows the table has.\n\n"
+    + FIELD_HELP,
+    epilog=(
+        "Examples:\n\n\b\n"
+        "  fastgen add field Product rating:float:optional\n"
+        "  fastgen add field Product stock:int:default=0 sku:str:40:unique:optional"
+    ),
+)
+def add_field(
+    resource: ResourceName,
+    fields: Annotated[list[str], typer.Argument(help="Fields as NAME:TYPE[:ARG][:MODIFIER]...")],
+    project_dir: ProjectDir = None,
+    dry_run: DryRun = False,
+    quiet: Quiet = False,
+) -> None:
+    from fastgen.commands.evolve import add_fields
+
+    with _exit_codes(EVOLVE_INTERRUPTED):
+        result = add_fields(
+            resource, fields, project_dir=project_dir, dry_run=dry_run, status=_status(quiet)
+        )
+    _report_evolve(result, quiet)
+
+
+remove_app = typer.Typer(help="Remove from an existing project.", no_args_is_help=True)
+app.add_typer(remove_app, name="remove")
+rename_app = typer.Typer(help="Rename in an existing project.", no_args_is_help=True)
+app.add_typer(rename_app, name="rename")
+change_app = typer.Typer(help="Change in an existing project.", no_args_is_help=True)
+app.add_typer(change_app, name="change")
+
+
+@remove_app.command(
+    "field",
+    help="Remove fields from a resource, with a migration dropping their columns "
+    "(their data is lost; downgrade re-adds them empty).\n\n" + CHANGE_HELP,
+    epilog="Examples:\n\n\b\n  fastgen remove field Product notes --dry-run\n"
+    "  fastgen remove field Product notes rating",
+)
+def remove_field(
+    resource: ResourceName,
+    names: Annotated[list[str], typer.Argument(help="The fields' names.")],
+    project_dir: ProjectDir = None,
+    dry_run: DryRun = False,
+    quiet: Quiet = False,
+) -> None:
+    from fastgen.commands.evolve import remove_fields
+
+    with _exit_codes(EVOLVE_INTERRUPTED):
+        result = remove_fields(
+            resource, names, project_dir=project_dir, dry_run=dry_run, status=_status(quiet)
+        )
+    _report_evolve(result, quiet)
+
+
+@remove_app.command(
+    "resource",
+    help="Remove a resource: unwire its router and model, delete its files and record, "
+    "and write a migration dropping its table (its rows are lost; downgrade recreates it "
+    "empty). Refused while another resource references it.",
+    epilog="Examples:\n\n\b\n  fastgen remove resource Category --dry-run\n"
+    "  fastgen remove resource Category",
+)
+def remove_resource(
+    resource: ResourceName,
+    project_dir: ProjectDir = None,
+    dry_run: DryRun = False,
+    quiet: Quiet = False,
+) -> None:
+    from fastgen.commands.evolve import remove_resource as run
+
+    with _exit_codes(EVOLVE_INTERRUPTED):
+        result = run(resource, project_dir=project_dir, dry_run=dry_run, status=_status(quiet))
+    _report_evolve(result, quiet)
+
+
+@rename_app.command(
+    "field",
+    help="Rename a field, with a migration renaming its column (values kept; its index, "
+    "unique constraint and foreign key follow).\n\n" + CHANGE_HELP,
+    epilog="Example:\n\n  fastgen rename field Product title name",
+)
+def rename_field(
+    resource: ResourceName,
+    old: Annotated[str, typer.Argument(help="The field's name now.")],
+    new: Annotated[str, typer.Argument(help="Its new name.")],
+    project_dir: ProjectDir = None,
+    dry_run: DryRun = False,
+    quiet: Quiet = False,
+) -> None:
+    from fastgen.commands.evolve import rename_field as run
+
+    with _exit_codes(EVOLVE_INTERRUPTED):
+        result = run(
+            resource, old, new, project_dir=project_dir, dry_run=dry_run, status=_status(quiet)
+        )
+    _report_evolve(result, quiet)
+
+
+@change_app.command(
+    "field",
+    help="Change a field to a whole new definition (type, length, precision, optional, "
+    "unique, index, default, choices), with a migration that converts the column.\n\n"
+    + CHANGE_HELP
+    + "\n\nType changes with a cast: int -> float, decimal, str, text; float -> decimal, "
+    "str, text; decimal -> float, str, text; str <-> text; email -> str, text; enum -> str, "
+    "text. Making a field required needs default=VALUE for its empty rows.",
+    epilog=(
+        "Examples:\n\n\b\n"
+        "  fastgen change field Product name:str:200:unique\n"
+        "  fastgen change field Product notes:text:default=none\n"
+        "  fastgen change field Product status:enum:draft,live:default=draft --force"
+    ),
+)
+def change_field(
+    resource: ResourceName,
+    definition: Annotated[str, typer.Argument(help="The field's whole new definition.")],
+    project_dir: ProjectDir = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Allow removing enum choices: their rows get the default (or none)."
+        ),
+    ] = False,
+    dry_run: DryRun = False,
+    quiet: Quiet = False,
+) -> None:
+    from fastgen.commands.evolve import change_field as run
+
+    with _exit_codes(EVOLVE_INTERRUPTED):
+        result = run(
+            resource,
+            definition,
+            project_dir=project_dir,
+            force=force,
+            dry_run=dry_run,
+            status=_status(quiet),
+        )
+    _report_evolve(result, quiet)
+
+
+def _report_evolve(result: EvolveResult, quiet: bool) -> None:
+    if not quiet:
+        for plan in result.plans:
+            title = f"{plan.cls} ({plan.plural})"
+            if plan.revision:
+                title += f": {plan.revision}"
+            tree = Tree(Text(title, style="bold"))
+            for line in plan.lines() or ["no change"]:
+                tree.add(Text(line))
+            out.print(tree)
+        verbs = ("Would create", "Would change", "Would delete") if result.dry_run else (
+            "Created", "Changed", "Deleted"
+        )  # fmt: skip
+        for label, files in zip(
+            verbs, (result.created, result.changed, result.deleted), strict=True
+        ):
+            if files:
+                tree = Tree(Text(f"{label} ({len(files)})", style="bold"))
+                for rel in files:
+                    tree.add(Text(rel))
+                out.print(tree)
+        if not result.dry_run and not result.conflicts:
+            out.print("\nNext:\n")
+            for command in result.next_commands:
+                out.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)
+    if result.conflicts:
+        for rel in result.conflicts:
+            err.print(f"conflict: {rel}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(code=1)
 
 
 class ConflictMode(StrEnum):

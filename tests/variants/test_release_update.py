@@ -67,7 +67,7 @@ def _build(version: str, commit: str) -> Path:
     unpacked into a folder of its own (cached per commit)."""
     home = _cache_root() / f"release-{version}-{commit[:12]}"
     lib = home / "lib"
-    with _file_lock(home.with_suffix(".lock")):
+    with _file_lock(home.with_name(home.name + ".lock")):
         if not (home / ".complete").is_file():
             source, dist = home / "source", home / "dist"
             for folder in (source, dist):

@@ -93,36 +93,39 @@ def resource_answers(
     """The resource template's answers, recorded in the project for later updates."""
     if names.plural in project.resources:
         raise ResourceExists(f"resource {names.cls!r}: the project has it already")
-    recorded = []
-    for field in fields:
-        values = {**field.answers(), "column": field.column}
-        if field.ref == "User":
-            values.update(USER)
-        elif field.ref is not None:
-            target = project.resource_by_class(field.ref)
-            if target is None:
-                known = ", ".join(["User", *(r["name"] for r in project.resources.values())])
-                raise InvalidField(
-                    f"field {field.name!r}: no resource {field.ref} in this project to "
-                    f"reference (known: {known}); add it first"
-                )
-            values.update(
-                ref_module=target["module"], ref_plural=target["plural"], ref_owned=target["owned"]
-            )
-        recorded.append(values)
     down_revision, revision = head_and_next(project.root)
     return {
         "name": names.cls,
         "module": names.module,
         "plural": names.plural,
         "owned": owned,
-        "fields": recorded,
+        "fields": [field_record(project, field) for field in fields],
         "revision": revision,
         "down_revision": down_revision,
         # The project's template version, not this fastgen's: a project stays of one
         # version, and `fastgen update` moves it and its resources on together.
         "template_version": project.template_version,
     }
+
+
+def field_record(project: Project, field: Field) -> dict[str, Any]:
+    """A field as the resource's record holds it: its answers, its column, and for a
+    reference what the template needs of the resource it points at."""
+    values = {**field.answers(), "column": field.column}
+    if field.ref == "User":
+        values.update(USER)
+    elif field.ref is not None:
+        target = project.resource_by_class(field.ref)
+        if target is None:
+            known = ", ".join(["User", *(r["name"] for r in project.resources.values())])
+            raise InvalidField(
+                f"field {field.name!r}: no resource {field.ref} in this project to "
+                f"reference (known: {known}); add it first"
+            )
+        values.update(
+            ref_module=target["module"], ref_plural=target["plural"], ref_owned=target["owned"]
+        )
+    return values
 
 
 def render_resource(answers: dict[str, Any], staging: Path, project: Path, version: str) -> None:
@@ -132,7 +135,12 @@ def render_resource(answers: dict[str, Any], staging: Path, project: Path, versi
 
     source = template.tree(version) / "templates" / "resource"
     run_copy(str(source), staging, data=answers, defaults=True, overwrite=True, quiet=True)
-    python = [str(staging / rel) for rel in project_files(staging) if rel.endswith(".py")]
+    format_python([staging / rel for rel in project_files(staging) if rel.endswith(".py")], project)
+
+
+def format_python(paths: list[Path], project: Path) -> None:
+    """Sort imports and format as the project's own `ruff format` would."""
+    python = [str(path) for path in paths]
     config = project / "pyproject.toml"
     settings = ["--config", str(config)] if config.is_file() else ["--isolated"]
     # The resource's own modules are not in the project yet: name the app first-party.
@@ -154,10 +162,10 @@ def _ruff(*args: str) -> None:
 
 def wire(project: Project, names: ResourceNames) -> dict[str, bytes]:
     """The wiring files' new contents, for those that change."""
-    line_length = _line_length(project.root)
+    length = line_length(project.root)
     edits: dict[str, Callable[[str], str]] = {
-        wiring.ROUTERS: lambda text: wiring.wire_router(text, names.plural, line_length),
-        wiring.MODELS: lambda text: wiring.wire_model(text, names.module, names.cls, line_length),
+        wiring.ROUTERS: lambda text: wiring.wire_router(text, names.plural, length),
+        wiring.MODELS: lambda text: wiring.wire_model(text, names.module, names.cls, length),
     }
     changed: dict[str, bytes] = {}
     for rel, edit in edits.items():
@@ -171,7 +179,7 @@ def wire(project: Project, names: ResourceNames) -> dict[str, bytes]:
     return changed
 
 
-def _line_length(root: Path) -> int:
+def line_length(root: Path) -> int:
     """The project's ruff line length (ruff's default, 88, when not set)."""
     try:
         config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
@@ -181,14 +189,20 @@ def _line_length(root: Path) -> int:
     return length if isinstance(length, int) else 88
 
 
-def write_all(root: Path, created: dict[str, bytes], changed: dict[str, bytes]) -> None:
-    """Write every file, or, on any error (Ctrl-C included), none of them."""
-    originals = {rel: (root / rel).read_bytes() for rel in changed}
+def write_all(
+    root: Path,
+    created: dict[str, bytes],
+    changed: dict[str, bytes],
+    deleted: Iterable[str] = (),
+) -> None:
+    """Write and delete every file, or, on any error (Ctrl-C included), none of them."""
+    gone = list(deleted)
+    originals = {rel: (root / rel).read_bytes() for rel in [*changed, *gone]}
     new_folders = sorted(
         {p for rel in created for p in (root / rel).parents if not p.exists()},
         key=lambda p: len(p.parts),
     )
-    written: list[str] = []
+    done: list[str] = []
     try:
         for folder in new_folders:
             folder.mkdir()
@@ -199,9 +213,12 @@ def write_all(root: Path, created: dict[str, bytes], changed: dict[str, bytes]) 
             if rel in changed:
                 shutil.copymode(path, temporary)
             os.replace(temporary, path)
-            written.append(rel)
+            done.append(rel)
+        for rel in gone:
+            (root / rel).unlink()
+            done.append(rel)
     except BaseException:
-        for rel in reversed(written):
+        for rel in reversed(done):
             if rel in originals:
                 (root / rel).write_bytes(originals[rel])
             else:

@@ -71,6 +71,29 @@ class Field:
     def answers(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_record(cls, values: dict[str, Any]) -> Field:
+        """The field a resource's record holds (its answers, with extras left out)."""
+        return cls(**{key: values[key] for key in cls.__dataclass_fields__ if key in values})
+
+    def text(self) -> str:
+        """The field in the grammar: `parse_field(field.text()) == field`."""
+        parts = [self.name, self.type]
+        if self.type == "str":
+            parts.append(str(self.length))
+        elif self.type == "decimal":
+            parts.append(f"{self.precision},{self.scale}")
+        elif self.type == "enum":
+            parts.append(",".join(self.choices))
+        elif self.type == "ref":
+            parts.append(str(self.ref))
+        parts += [
+            modifier for modifier in ("optional", "unique", "index") if getattr(self, modifier)
+        ]
+        if self.default is not None:
+            parts.append(f"default={self.default}")
+        return ":".join(parts)
+
 
 def parse_fields(texts: Iterable[str]) -> list[Field]:
     fields: list[Field] = []

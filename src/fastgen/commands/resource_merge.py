@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from fastgen.commands.add_resource import render_resource
+from fastgen.commands.migrations import VERSIONS
 from fastgen.errors import WorkFailed
 from fastgen.render import project_files
 
@@ -33,42 +34,58 @@ def update_resource(root: Path, recorded: dict[str, Any], version: str, fallback
         old, new = Path(scratch, "old"), Path(scratch, "new")
         render_resource({**answers, "template_version": old_version}, old, root, old_version)
         render_resource({**answers, "template_version": version}, new, root, version)
-        rendered = set(project_files(old)) | set(project_files(new))
+        rendered = set(resource_files(old)) | set(resource_files(new))
         return [rel for rel in sorted(rendered) if _merge(root / rel, old / rel, new / rel)]
 
 
+def resource_files(rendered: Path) -> list[str]:
+    """The files of a resource's render that follow its definition: all but its
+    revision, which is the database's history once written and never re-rendered."""
+    return [rel for rel in project_files(rendered) if not rel.startswith(f"{VERSIONS.as_posix()}/")]
+
+
 def _merge(ours: Path, base: Path, theirs: Path) -> bool:
-    """Apply the template's change (base -> theirs) to the project's file; True on conflict.
+    """Apply the template's change (base -> theirs) to the project's file; True on conflict."""
+    merged, conflict = merge_bytes(_read(ours), _read(base), _read(theirs), ours)
+    if merged is None:
+        ours.unlink(missing_ok=True)
+    elif merged != _read(ours):
+        ours.parent.mkdir(parents=True, exist_ok=True)
+        ours.write_bytes(merged)
+    return conflict
+
+
+def _read(path: Path) -> bytes | None:
+    return path.read_bytes() if path.is_file() else None
+
+
+def merge_bytes(
+    ours: bytes | None, base: bytes | None, theirs: bytes | None, where: Path
+) -> tuple[bytes | None, bool]:
+    """A file's bytes after the change base -> theirs is applied to ours (None: no
+    file), and whether the two touched the same lines (then with conflict markers).
 
     A file the user deleted stays deleted; a file the template dropped goes only
     when the user never changed it.
     """
-    base_bytes = base.read_bytes() if base.is_file() else None
-    ours_bytes = ours.read_bytes() if ours.is_file() else None
-    theirs_bytes = theirs.read_bytes() if theirs.is_file() else None
-    if ours_bytes == theirs_bytes or theirs_bytes == base_bytes:
-        return False
-    if theirs_bytes is None:
-        if ours_bytes == base_bytes:
-            ours.unlink()
-        return False
-    if ours_bytes is None:
-        if base_bytes is None:  # a file new in the template
-            ours.parent.mkdir(parents=True, exist_ok=True)
-            ours.write_bytes(theirs_bytes)
-        return False
-    if ours_bytes == base_bytes:
-        ours.write_bytes(theirs_bytes)
-        return False
+    if ours == theirs or theirs == base:
+        return ours, False
+    if theirs is None:
+        return (None if ours == base else ours), False
+    if ours is None:
+        return (theirs if base is None else None), False  # new in the template, or deleted
+    if ours == base:
+        return theirs, False
     with tempfile.TemporaryDirectory(prefix="fastgen-merge-") as scratch:
-        empty = Path(scratch, "empty")
-        empty.write_bytes(b"")
+        files = []
+        for label, data in (("ours", ours), ("base", base or b""), ("theirs", theirs)):
+            files.append(Path(scratch, label))
+            files[-1].write_bytes(data)
         merged = subprocess.run(
             ["git", "merge-file", "--stdout", *(f"-L{label}" for label in LABELS),
-             str(ours), str(base if base_bytes is not None else empty), str(theirs)],
+             *map(str, files)],
             capture_output=True, check=False,
         )  # fmt: skip
     if merged.returncode < 0 or merged.returncode > 127:
-        raise WorkFailed(f"git merge-file failed on {ours}: {merged.stderr.decode().strip()}")
-    ours.write_bytes(merged.stdout)
-    return merged.returncode > 0
+        raise WorkFailed(f"git merge-file failed on {where}: {merged.stderr.decode().strip()}")
+    return merged.stdout, merged.returncode > 0

@@ -81,6 +81,68 @@ def wire_model(source: str, module: str, cls: str, line_length: int) -> str:
     return tree.with_changes(body=body).code
 
 
+def unwire_router(source: str, module: str, line_length: int) -> str:
+    """Take `app.api.v1.<module>`'s import and include out of the API router."""
+    tree = _parse(source, ROUTERS)
+    body: list[cst.BaseStatement] = []
+    for statement in tree.body:
+        included = _include_target(statement)
+        if included is not None and included[1] == module:
+            continue
+        if _import_from(statement, "app.api.v1"):
+            assert isinstance(statement, cst.SimpleStatementLine)
+            kept = _remove_import_name(tree, statement, module, line_length)
+            if kept is None:
+                continue
+            statement = kept
+        body.append(statement)
+    return tree.with_changes(body=body).code
+
+
+def unwire_model(source: str, module: str, cls: str, line_length: int) -> str:
+    """Take the model's import and its `__all__` entry out of the models package."""
+    tree = _parse(source, MODELS)
+    body: list[cst.BaseStatement] = []
+    for statement in tree.body:
+        if _import_from(statement, f"app.models.{module}"):
+            continue
+        listed = _all_list(statement)
+        if listed is not None and cls in _strings(listed.elements):
+            assert isinstance(statement, cst.SimpleStatementLine)
+            kept = [e for e in listed.elements if _strings([e]) != [cls]]
+            items = [f'"{item}"' for item in _strings(kept)]
+            text = f"__all__ = [{', '.join(items)}]"
+            if len(text) > line_length or "\n" in tree.code_for_node(listed):
+                text = "__all__ = [\n" + "".join(f"    {item},\n" for item in items) + "]"
+            new = cst.parse_statement(text + "\n")
+            statement = new.with_changes(leading_lines=statement.leading_lines)
+        body.append(statement)
+    return tree.with_changes(body=body).code
+
+
+def _remove_import_name(
+    tree: cst.Module, statement: cst.SimpleStatementLine, name: str, line_length: int
+) -> cst.SimpleStatementLine | None:
+    """The import without `name`; None when nothing is left of it."""
+    small = _small(statement)
+    assert isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar)
+    present = [_dotted(alias.name) for alias in small.names]
+    if name not in present:
+        return statement
+    items = [item for item in present if item != name]
+    if not items:
+        return None
+    module = _dotted(small.module)
+    text = f"from {module} import {', '.join(items)}"
+    if len(text) > line_length or "\n" in tree.code_for_node(small):
+        text = f"from {module} import (\n" + "".join(f"    {item},\n" for item in items) + ")"
+    new = cst.parse_statement(text + "\n")
+    assert isinstance(new, cst.SimpleStatementLine)
+    return new.with_changes(
+        leading_lines=statement.leading_lines, trailing_whitespace=statement.trailing_whitespace
+    )
+
+
 def _parse(source: str, path: str) -> cst.Module:
     try:
         return cst.parse_module(source)
