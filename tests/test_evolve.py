@@ -1,0 +1,201 @@
+"""Changing a resource after it is made: what each command writes, its plan, and
+its refusals (exit 2, one line, nothing written).
+
+The generated project's own checks on a database that holds rows, on SQLite
+and PostgreSQL, run in tests/variants/test_evolution.py.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import Run, fastgen, tree_bytes
+from test_bad_input import assert_refused
+from update_support import commit_all
+
+PRODUCT = [
+    "Product", "name:str:120:unique", "price:decimal:10,2", "notes:text:optional",
+    "stock:int:default=0", "status:enum:draft,live:default=draft", "meta:json:optional",
+    "category:ref:Category",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project with Category and Product, committed, made once."""
+    root = tmp_path_factory.mktemp("evolve")
+    assert fastgen("new", "shop", "--defaults", "-q", "-o", str(root)).exit_code == 0
+    project = root / "shop"
+    for resource in (["Category", "name:str:80:unique"], PRODUCT):
+        run = fastgen("add", "resource", *resource, "-q", "-p", str(project))
+        assert run.exit_code == 0, run.stderr
+    commit_all(project, "Category and Product")
+    return project
+
+
+@pytest.fixture
+def project(made: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "shop"
+    shutil.copytree(made, copy, symlinks=True)
+    return copy
+
+
+def run(project: Path, *args: str) -> Run:
+    return fastgen(*args, "--project-dir", str(project))
+
+
+def status(project: Path) -> str:
+    argv = ["git", "status", "--porcelain", "--untracked-files=all"]
+    return subprocess.run(argv, cwd=project, capture_output=True, text=True, check=True).stdout
+
+
+def new_revision(project: Path) -> str:
+    (path,) = [line[3:] for line in status(project).splitlines() if line[3:].startswith("alembic/")]
+    return (project / path).read_text()
+
+
+def test_add_field_adds_the_column_through_every_layer(project: Path) -> None:
+    done = run(
+        project, "add", "field", "Product", "rating:float:optional", "featured:bool:default=false"
+    )
+
+    assert done.exit_code == 0, done.stderr
+    changed = {line[3:] for line in status(project).splitlines()}
+    assert {
+        ".fastgen/resources/products.yml", "app/models/product.py", "app/schemas/product.py",
+        "tests/integration/test_products.py", "alembic/versions/0006_change_products.py",
+    } <= changed  # fmt: skip
+    model = (project / "app/models/product.py").read_text()
+    assert "rating: Mapped[float | None]" in model and "featured: Mapped[bool]" in model
+    revision = new_revision(project)
+    assert 'down_revision: str | None = "0005"' in revision  # after the head, Product's
+    assert 'batch.add_column(sa.Column("rating", sa.Float(), nullable=True))' in revision
+    # The default fills the rows the table has, then leaves the column to the model.
+    assert "server_default=sa.false()" in revision
+    assert 'batch.alter_column("featured", server_default=None)' in revision
+    assert 'batch.drop_column("featured")' in revision.split("def downgrade")[1]
+
+
+def test_rename_keeps_values_and_renames_the_keys(project: Path) -> None:
+    done = run(project, "rename", "field", "Product", "name", "title")
+
+    assert done.exit_code == 0, done.stderr
+    revision = new_revision(project)
+    upgrade, downgrade = revision.split("def downgrade")
+    assert 'batch.drop_constraint(op.f("uq_products_name"), type_="unique")' in upgrade
+    assert (
+        'batch.alter_column(\n            "name",\n            new_column_name="title",' in upgrade
+    )
+    assert 'create_unique_constraint(op.f("uq_products_title"), ["title"])' in upgrade
+    assert '"title",\n            new_column_name="name",' in downgrade
+    schema = (project / "app/schemas/product.py").read_text()
+    assert "title: Text" in schema and "name: Text" not in schema
+    assert "rename column name -> title (values kept)" in done.stdout
+
+
+def test_a_reference_renamed_renames_its_foreign_key_and_index(project: Path) -> None:
+    assert run(project, "rename", "field", "Product", "category", "group").exit_code == 0
+
+    upgrade = new_revision(project).split("def downgrade")[0]
+    for old in ("ix_products_category_id", "fk_products_category_id_categories"):
+        assert old in upgrade
+        assert old.replace("category_id", "group_id") in upgrade
+
+
+def test_remove_field_says_the_data_is_lost(project: Path) -> None:
+    done = run(project, "remove", "field", "Product", "notes", "--dry-run")
+
+    assert done.exit_code == 0, done.stderr
+    assert "drop column notes" in done.stdout and "DATA LOST" in done.stdout
+    assert status(project) == ""
+
+
+def test_remove_resource_unwires_it_and_drops_its_table(project: Path) -> None:
+    assert run(project, "remove", "field", "Product", "category").exit_code == 0
+    commit_all(project, "no category")
+
+    done = run(project, "remove", "resource", "Category")
+
+    assert done.exit_code == 0, done.stderr
+    lines = status(project).splitlines()
+    assert " D app/models/category.py" in lines and " D .fastgen/resources/categories.yml" in lines
+    assert "category" not in (project / "app/models/__init__.py").read_text().lower()
+    assert "categories" not in (project / "app/api/v1/__init__.py").read_text()
+    revision = new_revision(project)
+    assert 'op.drop_table("categories")' in revision.split("def downgrade")[0]
+    assert 'op.create_table(\n        "categories",' in revision.split("def downgrade")[1]
+    # The revision that created it stays: a database may be at it.
+    assert (project / "alembic/versions/0004_create_categories.py").is_file()
+
+
+def test_a_hand_edit_the_change_meets_is_a_conflict(project: Path) -> None:
+    service = project / "app/services/product_service.py"
+    service.write_text(service.read_text() + "\n# Hand edit after the reference check.\n")
+    commit_all(project, "hand edit")
+
+    done = run(project, "remove", "field", "Product", "category")
+
+    assert done.exit_code == 1
+    assert "conflict: app/services/product_service.py" in done.stderr
+    assert "<<<<<<<" in service.read_text() and "# Hand edit" in service.read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["add", "field", "Order", "x:int:optional"], ["'Order'", "not in this project"]),
+        (["add", "field", "Product", "name:str"], ["'name'", "has it already"]),
+        (["add", "field", "Product", "sku:str:40"], ["'sku'", "default=VALUE", ":optional"]),
+        (["add", "field", "Product", "maker:ref:User"], ["'maker'", "optional"]),
+        (["add", "field", "Product", "shop:ref:Shop:optional"], ["no resource Shop"]),
+        (["remove", "field", "Product", "colour"], ["'colour'", "no such field"]),
+        (["rename", "field", "Product", "name", "price"], ["'price'", "already"]),
+        (["rename", "field", "Product", "name", "class"], ["'class'", "keyword"]),
+        (["rename", "field", "Product", "name", "owner_id"], ["'owner_id'", "reserved"]),
+        (["change", "field", "Product", "meta:int"], ["json -> int", "add a new field"]),
+        (["change", "field", "Product", "name:int"], ["str -> int", "data migration"]),
+        (["change", "field", "Product", "notes:text"], ["'notes'", "default=VALUE"]),
+        (["change", "field", "Product", "status:enum:live:default=live"], ["draft", "--force"]),
+        (["change", "field", "Product", "price:decimal:10,2"], ["'price'", "already"]),
+        (["change", "field", "Product", "category:ref:User"], ["Category", "User"]),
+        (["remove", "resource", "Category"], ["Product.category", "referenced"]),
+    ],
+)
+def test_refusals_write_nothing(project: Path, args: list[str], words: list[str]) -> None:
+    before = tree_bytes(project)
+
+    assert_refused(run(project, *args), *words)
+
+    assert tree_bytes(project) == before and status(project) == ""
+
+
+def test_the_last_field_cannot_go(project: Path) -> None:
+    assert_refused(run(project, "remove", "field", "Category", "name"), "last field")
+
+
+def test_uncommitted_edits_in_a_file_the_change_writes_are_refused(project: Path) -> None:
+    model = project / "app/models/product.py"
+    model.write_text(model.read_text() + "# not committed\n")
+    before = tree_bytes(project)
+
+    assert_refused(
+        run(project, "add", "field", "Product", "x:int:optional"), "app/models/product.py", "commit"
+    )
+
+    assert tree_bytes(project) == before
+
+
+def test_choices_go_with_force_and_their_rows_get_the_default(project: Path) -> None:
+    done = run(
+        project, "change", "field", "Product", "status:enum:live,gone:default=live", "--force"
+    )
+
+    assert done.exit_code == 0, done.stderr
+    upgrade = new_revision(project).split("def downgrade")[0]
+    assert '.where(sa.column("status").in_(["draft"]))' in upgrade
+    assert '.values({"status": "live"})' in upgrade
+    assert "rows holding draft become 'live'" in done.stdout
