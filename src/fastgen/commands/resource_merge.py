@@ -4,25 +4,37 @@ as the project's, file by file, from the answers recorded in
 
 copier's own update cannot do it: `add resource` formats what it renders with the
 project's ruff settings, so the recorded version is re-rendered the same way
-here and only real differences count as the user's edits.
+here and only real differences count as the user's edits. A conflict is left as
+copier leaves the project's: inline, markers in the file and the file unmerged
+in the index (stages base, ours, theirs); with `rej`, the template's version
+with the user's hunks that still apply, and the others in FILE.rej.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from fastgen import gitrepo
 from fastgen.commands.add_resource import render_resource
 from fastgen.errors import WorkFailed
 from fastgen.render import project_files
 
 # The labels copier's inline conflicts carry, so both kinds read alike.
 LABELS = ("before updating", "last update", "after updating")
+Conflict = Literal["inline", "rej"]
 
 
-def update_resource(root: Path, recorded: dict[str, Any], version: str, fallback: str) -> list[str]:
+def update_resource(
+    root: Path,
+    recorded: dict[str, Any],
+    version: str,
+    fallback: str,
+    conflict: Conflict = "inline",
+) -> list[str]:
     """Merge the resource's files from the version it was rendered with (or fallback,
     for resources recorded without one) to version; the files left in conflict."""
     old_version = str(recorded.get("template_version", fallback))
@@ -34,15 +46,18 @@ def update_resource(root: Path, recorded: dict[str, Any], version: str, fallback
         render_resource({**answers, "template_version": old_version}, old, root, old_version)
         render_resource({**answers, "template_version": version}, new, root, version)
         rendered = set(project_files(old)) | set(project_files(new))
-        return [rel for rel in sorted(rendered) if _merge(root / rel, old / rel, new / rel)]
+        return [
+            rel for rel in sorted(rendered) if _merge(root, rel, old / rel, new / rel, conflict)
+        ]
 
 
-def _merge(ours: Path, base: Path, theirs: Path) -> bool:
+def _merge(root: Path, rel: str, base: Path, theirs: Path, conflict: Conflict) -> bool:
     """Apply the template's change (base -> theirs) to the project's file; True on conflict.
 
     A file the user deleted stays deleted; a file the template dropped goes only
     when the user never changed it.
     """
+    ours = root / rel
     base_bytes = base.read_bytes() if base.is_file() else None
     ours_bytes = ours.read_bytes() if ours.is_file() else None
     theirs_bytes = theirs.read_bytes() if theirs.is_file() else None
@@ -60,15 +75,54 @@ def _merge(ours: Path, base: Path, theirs: Path) -> bool:
     if ours_bytes == base_bytes:
         ours.write_bytes(theirs_bytes)
         return False
+    merged, clean = _merge_file(ours_bytes, base_bytes or b"", theirs_bytes)
+    if clean:
+        ours.write_bytes(merged)
+        return False
+    if conflict == "rej":
+        kept, rejected = _reject(ours_bytes, base_bytes or b"", theirs_bytes, ours.name)
+        ours.write_bytes(kept)
+        ours.with_name(ours.name + ".rej").write_bytes(rejected)
+    else:
+        ours.write_bytes(merged)
+        gitrepo.mark_unmerged(root, rel, base_bytes, ours_bytes, theirs_bytes)
+    return True
+
+
+def _merge_file(ours: bytes, base: bytes, theirs: bytes) -> tuple[bytes, bool]:
+    """git merge-file's three-way merge: the result, and whether it is free of conflicts."""
     with tempfile.TemporaryDirectory(prefix="fastgen-merge-") as scratch:
-        empty = Path(scratch, "empty")
-        empty.write_bytes(b"")
+        paths = [Path(scratch, name) for name in ("ours", "base", "theirs")]
+        for path, data in zip(paths, (ours, base, theirs), strict=True):
+            path.write_bytes(data)
         merged = subprocess.run(
             ["git", "merge-file", "--stdout", *(f"-L{label}" for label in LABELS),
-             str(ours), str(base if base_bytes is not None else empty), str(theirs)],
+             *map(str, paths)],
             capture_output=True, check=False,
         )  # fmt: skip
     if merged.returncode < 0 or merged.returncode > 127:
-        raise WorkFailed(f"git merge-file failed on {ours}: {merged.stderr.decode().strip()}")
-    ours.write_bytes(merged.stdout)
-    return merged.returncode > 0
+        raise WorkFailed(f"git merge-file failed: {merged.stderr.decode().strip()}")
+    return merged.stdout, merged.returncode == 0
+
+
+def _reject(ours: bytes, base: bytes, theirs: bytes, name: str) -> tuple[bytes, bytes]:
+    """The template's version with the user's change (base -> ours) applied where it
+    still applies, and the hunks that do not, as `git apply --reject` writes them."""
+    with tempfile.TemporaryDirectory(prefix="fastgen-reject-") as scratch:
+        env = {**os.environ, "GIT_CEILING_DIRECTORIES": scratch}
+        for folder, data in (("a", base), ("b", ours), ("c", theirs)):
+            Path(scratch, folder).mkdir()
+            Path(scratch, folder, name).write_bytes(data)
+        diff = subprocess.run(
+            ["git", "diff", "--no-index", "--no-color", "--", f"a/{name}", f"b/{name}"],
+            cwd=scratch, capture_output=True, check=False, env=env,
+        )  # fmt: skip
+        applied = subprocess.run(
+            ["git", "apply", "--reject", "-p2", "-"],
+            cwd=Path(scratch, "c"), input=diff.stdout, capture_output=True, check=False, env=env,
+        )  # fmt: skip
+        rej = Path(scratch, "c", name + ".rej")
+        if diff.returncode != 1 or (applied.returncode != 0 and not rej.is_file()):
+            said = (diff.stderr or applied.stderr).decode(errors="replace").strip()
+            raise WorkFailed(f"{name}: cannot set the user's change aside: {said}")
+        return Path(scratch, "c", name).read_bytes(), rej.read_bytes() if rej.is_file() else b""
