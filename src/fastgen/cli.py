@@ -574,7 +574,7 @@ def update(
     """
     from fastgen.commands.update import update_project
 
-    with _exit_codes("the update stopped; `git status` shows what it touched"):
+    with _exit_codes("nothing was written"):
         result = update_project(
             project_dir,
             to=to,

@@ -73,3 +73,39 @@ def is_repository(folder: Path) -> bool:
         cwd=folder, capture_output=True, text=True, check=False,
     )  # fmt: skip
     return run.stdout.strip() == "true"
+
+
+def git(folder: Path, *args: str, stdin: bytes | None = None, detached: bool = False) -> bytes:
+    """Run git in folder; its output, or WorkFailed with git's last line.
+
+    detached: in a process group of its own, so that a Ctrl-C at the terminal
+    reaches fastgen (which decides what to do) and not git halfway through.
+    """
+    run = subprocess.run(
+        ["git", "--literal-pathspecs", *args],
+        cwd=folder, input=stdin, capture_output=True, check=False,
+        process_group=0 if detached else None,
+    )  # fmt: skip
+    if run.returncode != 0:
+        said = (run.stderr.decode(errors="replace").strip().splitlines() or ["no message"])[-1]
+        raise WorkFailed(f"git {args[0]} in {folder}: {said}")
+    return run.stdout
+
+
+def toplevel(folder: Path) -> Path:
+    """The top of the work tree holding folder."""
+    return Path(git(folder, "rev-parse", "--show-toplevel").decode().strip()).resolve()
+
+
+def mark_unmerged(root: Path, rel: str, base: bytes | None, ours: bytes, theirs: bytes) -> None:
+    """Record root/rel as unmerged in the index (stages 1, 2, 3: base, ours, theirs),
+    as git leaves a file a merge could not resolve, so `git status` shows it as UU."""
+    top = toplevel(root)
+    path = (root / rel).resolve().relative_to(top).as_posix()
+    mode = "100755" if os.access(root / rel, os.X_OK) else "100644"
+    lines = [f"0 {'0' * 40}\t{path}"]
+    for stage, data in ((1, base), (2, ours), (3, theirs)):
+        if data is not None:
+            blob = git(top, "hash-object", "-w", "--stdin", stdin=data).decode().strip()
+            lines.append(f"{mode} {blob} {stage}\t{path}")
+    git(top, "update-index", "-z", "--index-info", stdin="\0".join(lines).encode() + b"\0")

@@ -23,9 +23,11 @@ from typing import Any
 from fastgen import template
 from fastgen.commands import wiring
 from fastgen.commands.fields import Field, InvalidField, parse_fields
+from fastgen.commands.links import refuse_links_out
 from fastgen.commands.migrations import head_and_next
 from fastgen.commands.naming import ResourceNames
 from fastgen.commands.project import Project, find_project
+from fastgen.commands.staging import signals_held_back
 from fastgen.errors import SpecError, UserInputError, WorkFailed
 from fastgen.render import project_files
 from fastgen.spec import RESOURCES, ResourceSpec
@@ -67,8 +69,10 @@ def add_resource(
         with status(f"Rendering {names.plural}"):
             render_resource(answers, Path(staging), project.root, project.template_version)
         created = {rel: (Path(staging) / rel).read_bytes() for rel in project_files(Path(staging))}
+    # Before reading or writing any of them: never through a link out of the project.
+    refuse_links_out(project.root, [*created, wiring.ROUTERS, wiring.MODELS])
     for rel in created:
-        if (project.root / rel).exists():
+        if os.path.lexists(project.root / rel):
             raise ResourceExists(f"resource {name!r}: {rel} already exists in the project")
     changed = wire(project, names)
     if not dry_run:
@@ -195,7 +199,10 @@ def write_all(
     changed: dict[str, bytes],
     deleted: Iterable[str] = (),
 ) -> None:
-    """Write and delete every file, or, on any error (Ctrl-C included), none of them."""
+    """Write and delete every file, or, on any error (Ctrl-C included), none of them.
+
+    Ctrl-C is held back while writing and putting back, so that it cannot fall
+    between a write and its record, or cut the putting back short."""
     gone = list(deleted)
     originals = {rel: (root / rel).read_bytes() for rel in [*changed, *gone]}
     new_folders = sorted(
@@ -203,29 +210,32 @@ def write_all(
         key=lambda p: len(p.parts),
     )
     done: list[str] = []
-    try:
-        for folder in new_folders:
-            folder.mkdir()
-        for rel, data in {**created, **changed}.items():
-            path = root / rel
-            temporary = path.with_name(f".{path.name}.fastgen-new")
-            temporary.write_bytes(data)
-            if rel in changed:
-                shutil.copymode(path, temporary)
-            os.replace(temporary, path)
-            done.append(rel)
-        for rel in gone:
-            (root / rel).unlink()
-            done.append(rel)
-    except BaseException:
-        for rel in reversed(done):
-            if rel in originals:
-                (root / rel).write_bytes(originals[rel])
-            else:
+    with signals_held_back() as received:
+        try:
+            for folder in new_folders:
+                folder.mkdir()
+            for rel, data in {**created, **changed}.items():
+                path = root / rel
+                temporary = path.with_name(f".{path.name}.fastgen-new")
+                temporary.write_bytes(data)
+                if rel in changed:
+                    shutil.copymode(path, temporary)
+                os.replace(temporary, path)
+                done.append(rel)
+            for rel in gone:
                 (root / rel).unlink()
-        for rel in {**created, **changed}:
-            (root / rel).with_name(f".{(root / rel).name}.fastgen-new").unlink(missing_ok=True)
-        for folder in reversed(new_folders):
-            with contextlib.suppress(OSError):
-                folder.rmdir()
-        raise
+                done.append(rel)
+            if received:
+                raise KeyboardInterrupt
+        except BaseException:
+            for rel in reversed(done):
+                if rel in originals:
+                    (root / rel).write_bytes(originals[rel])
+                else:
+                    (root / rel).unlink()
+            for rel in {**created, **changed}:
+                (root / rel).with_name(f".{(root / rel).name}.fastgen-new").unlink(missing_ok=True)
+            for folder in reversed(new_folders):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            raise

@@ -30,6 +30,7 @@ from fastgen.commands.add_resource import (
     write_all,
 )
 from fastgen.commands.fields import Field, InvalidField, parse_field, parse_fields
+from fastgen.commands.links import refuse_links_out
 from fastgen.commands.migrations import VERSIONS, head_and_next
 from fastgen.commands.project import Project, find_project
 from fastgen.commands.resource_diff import EvolutionRefused, FieldChange
@@ -192,14 +193,19 @@ def evolve(
         files.created |= part.created
         files.changed |= part.changed
         files.deleted += part.deleted
-        files.conflicts += part.conflicts
+        files.conflicts |= part.conflicts
         if written is not None:
             plans[at] = replace(plan, revision=written)
             down_revision, revision = revision, f"{int(revision) + 1:04d}"
     files.changed |= _unwired(project, [p for p in plans if p.removed])
-    _require_clean(project, [*files.created, *files.changed, *files.deleted])
+    paths = [*files.created, *files.changed, *files.deleted]
+    refuse_links_out(project.root, paths)
+    _require_clean(project, paths)
     if not dry_run:
         write_all(project.root, files.created, files.changed, files.deleted)
+        # As `update` leaves them: unmerged in the index, for `git status` and merge tools.
+        for rel, versions in files.conflicts.items():
+            gitrepo.mark_unmerged(project.root, rel, *versions)
     return EvolveResult(
         project.root,
         plans,
@@ -267,7 +273,8 @@ class _Files:
     created: dict[str, bytes] = field(default_factory=dict)
     changed: dict[str, bytes] = field(default_factory=dict)
     deleted: list[str] = field(default_factory=list)
-    conflicts: list[str] = field(default_factory=list)
+    # path -> (base, ours, theirs) of each file left with conflict markers
+    conflicts: dict[str, tuple[bytes | None, bytes, bytes]] = field(default_factory=dict)
 
 
 def _change(
@@ -286,10 +293,8 @@ def _change(
         render_resource(_answers(record, version), old, project.root, version)
         render_resource(_answers(new_record, version), new, project.root, version)
         for rel in sorted(set(resource_files(old)) | set(resource_files(new))):
-            ours = _read(project.root / rel)
-            merged, conflict = merge_bytes(
-                ours, _read(old / rel), _read(new / rel), project.root / rel
-            )
+            ours, base, theirs = _read(project.root / rel), _read(old / rel), _read(new / rel)
+            merged, conflict = merge_bytes(ours, base, theirs)
             if merged == ours:
                 continue
             if merged is None:
@@ -299,7 +304,8 @@ def _change(
             else:
                 files.changed[rel] = merged
             if conflict:
-                files.conflicts.append(rel)
+                assert ours is not None and theirs is not None
+                files.conflicts[rel] = (base, ours, theirs)
     table = _table(project, plan.plural)
     if not any(_has_steps(table, change) for change in plan.changes):
         return files, None  # a default or nothing the database holds changed

@@ -1,7 +1,17 @@
-"""Find and read a generated project once, for every command that grows it."""
+"""Find and read a generated project once, for every command that grows it.
+
+What the project records (`.copier-answers.yml` and each resource's
+`.fastgen/resources/<plural>.yml`) is checked here like user input, with the
+rules `fastgen new` and `add resource` apply to what they record: every
+command that reads a record reads it through `find_project`, so a record edited
+by hand (a wrong type, an unknown field type, a name with `..` in it) is
+refused in one line before anything renders or writes.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,10 +22,22 @@ from fastgen.errors import UserInputError
 
 ANSWERS_FILE = ".copier-answers.yml"
 RESOURCES_DIR = Path(".fastgen/resources")
+# The keys `add resource` records, and the extra keys of a field beside Field.answers().
+RESOURCE_KEYS = frozenset(
+    {"name", "module", "plural", "owned", "fields", "revision", "down_revision"}
+    | {"template_version"}
+)
+FIELD_EXTRAS = frozenset({"column", "ref_module", "ref_plural", "ref_owned"})
+# Alembic revision ids: fastgen numbers them (0001); alembic's own are hex.
+_REVISION = re.compile(r"[A-Za-z0-9_]{1,64}\Z")
 
 
 class NotAProject(UserInputError):
     """The folder is not a project made by fastgen."""
+
+
+class InvalidRecord(UserInputError):
+    """What the project recorded breaks a rule it was recorded under (edited by hand)."""
 
 
 @dataclass(frozen=True)
@@ -31,22 +53,33 @@ class Project:
 
 
 def find_project(project_dir: Path | None = None) -> Project:
-    """The project at project_dir (default: the current folder); NotAProject elsewhere."""
-    root = (project_dir or Path.cwd()).resolve()
+    """The project at project_dir (default: the current folder) or the nearest folder
+    above it holding an answers file, as git finds its repository; NotAProject
+    elsewhere, InvalidRecord when a record breaks its rules."""
+    start = (project_dir or Path.cwd()).resolve()
+    root = next((p for p in (start, *start.parents) if (p / ANSWERS_FILE).is_file()), start)
     answers = _read_yaml(root / ANSWERS_FILE, root)
     if answers is None or "_template_version" not in answers:
         raise NotAProject(
-            f"{root}: not a fastgen project (no {ANSWERS_FILE} written by fastgen); "
+            f"{start}: not a fastgen project (no {ANSWERS_FILE} written by fastgen); "
             "run inside one or pass --project-dir"
         )
+    version = _check_answers(answers)
     resources: dict[str, dict[str, Any]] = {}
     folder = root / RESOURCES_DIR
     for path in sorted(folder.glob("*.yml")) if folder.is_dir() else ():
         recorded = _read_yaml(path, root)
+        where = path.relative_to(root).as_posix()
         if recorded is None or "plural" not in recorded:
-            raise NotAProject(f"{path}: not a resource's answers file")
+            raise NotAProject(f"{where}: not a resource's answers file")
+        _check_resource(recorded, where, version)
+        if path.name != f"{recorded['plural']}.yml":
+            raise InvalidRecord(
+                f"{where}: records plural {recorded['plural']!r}, not {path.stem!r}"
+            )
         resources[recorded["plural"]] = recorded
-    return Project(root, answers, str(answers["_template_version"]), resources)
+    _check_references(resources)
+    return Project(root, answers, version, resources)
 
 
 def _read_yaml(path: Path, root: Path) -> dict[str, Any] | None:
@@ -58,3 +91,179 @@ def _read_yaml(path: Path, root: Path) -> dict[str, Any] | None:
         problem = getattr(error, "problem", None) or getattr(error, "strerror", None) or error
         raise NotAProject(f"{path}: cannot be read: {problem}") from None
     return data if isinstance(data, dict) else None
+
+
+def _version(value: Any, where: str) -> str:
+    """A recorded template version: PEP 440, as fastgen's versions are."""
+    from packaging.version import InvalidVersion, Version
+
+    if isinstance(value, str) and value.strip() == value:
+        try:
+            Version(value)
+            return value
+        except InvalidVersion:
+            pass
+    raise InvalidRecord(f"{where}: {value!r} is not a template version (such as 0.1.0)")
+
+
+def _check_answers(answers: dict[str, Any]) -> str:
+    """The project's answers: the template version and the questions' rules (of
+    copier.yml of the recorded version when this fastgen has it, else its own)."""
+    from fastgen import template
+    from fastgen.errors import InvalidAnswer
+    from fastgen.questions import Questionnaire
+
+    version = _version(answers["_template_version"], f"{ANSWERS_FILE}: _template_version")
+    for key in ("_commit", "_src_path"):
+        if key in answers and not (isinstance(answers[key], str) and answers[key].isprintable()):
+            raise InvalidRecord(f"{ANSWERS_FILE}: {key}: expected text, got {answers[key]!r}")
+    template.ensure()
+    root = template.tree(version) if template.has_version(version) else template.template_root()
+    questions = Questionnaire.from_file(root / "copier.yml")
+    given = {k: v for k, v in answers.items() if k in questions.questions}
+    hidden = [k for k in given if questions.questions[k].hidden]
+    try:
+        questions.complete({k: v for k, v in given.items() if k not in hidden})
+    except InvalidAnswer as error:
+        raise InvalidRecord(f"{ANSWERS_FILE}: {error.message}") from None
+    return version
+
+
+def _check_resource(recorded: dict[str, Any], where: str, project_version: str) -> None:
+    """A resource's record, by the rules `add resource` recorded it under."""
+    from packaging.version import Version
+
+    from fastgen.commands.naming import ResourceNames
+
+    unknown = sorted(
+        str(k) for k in recorded if k not in RESOURCE_KEYS and not str(k).startswith("_")
+    )
+    missing = sorted(RESOURCE_KEYS - set(recorded))
+    if unknown or missing:
+        problem = f"unknown key {unknown[0]!r}" if unknown else f"no {missing[0]!r}"
+        raise InvalidRecord(f"{where}: {problem}; not as `add resource` records a resource")
+    name, module, plural = recorded["name"], recorded["module"], recorded["plural"]
+    if not all(isinstance(value, str) for value in (name, module, plural)):
+        raise InvalidRecord(f"{where}: name, module and plural must be text")
+    try:
+        names = ResourceNames.of(name, plural)
+    except UserInputError as error:
+        message = error.message.replace("--plural ", "plural ", 1)
+        raise InvalidRecord(f"{where}: {message}") from None
+    if (names.cls, names.module) != (name, module):
+        raise InvalidRecord(
+            f"{where}: name {name!r} and module {module!r} do not match: "
+            f"add resource records {names.cls!r} and {names.module!r}"
+        )
+    if not isinstance(recorded["owned"], bool):
+        raise InvalidRecord(f"{where}: owned: expected true or false, got {recorded['owned']!r}")
+    for key in ("revision", "down_revision"):
+        value = recorded[key]
+        if not (isinstance(value, str) and _REVISION.match(value)):
+            raise InvalidRecord(f"{where}: {key}: {value!r} is not an Alembic revision id")
+    version = _version(recorded["template_version"], f"{where}: template_version")
+    if Version(version) > Version(project_version):
+        raise InvalidRecord(
+            f"{where}: template_version {version} is newer than the project's ({project_version})"
+        )
+    fields = recorded["fields"]
+    if not isinstance(fields, list):
+        raise InvalidRecord(f"{where}: fields: expected a list, got {fields!r}")
+    columns: set[str] = set()
+    for number, values in enumerate(fields, 1):
+        column = _check_field(values, f"{where}: field {number}")
+        if column in columns:
+            raise InvalidRecord(f"{where}: field {number}: {column!r} is recorded twice")
+        columns.add(column)
+
+
+def _check_field(values: Any, where: str) -> str:
+    """One recorded field: it must read back through the field grammar unchanged.
+
+    Returns its column."""
+    from dataclasses import fields as dataclass_fields
+
+    from fastgen.commands.fields import Field, parse_field
+
+    core = {f.name for f in dataclass_fields(Field)}
+    if not isinstance(values, dict) or not set(values) <= core | FIELD_EXTRAS:
+        keys = sorted(str(k) for k in values) if isinstance(values, dict) else values
+        raise InvalidRecord(f"{where}: not a recorded field: {keys!r}")
+    recorded = {k: v for k, v in values.items() if k in core}
+    try:
+        parsed = parse_field(_field_text(recorded))
+    except UserInputError as error:
+        raise InvalidRecord(f"{where}: {error.message}") from None
+    if _typed(parsed.answers()) != _typed({**Field(name="", type="").answers(), **recorded}):
+        raise InvalidRecord(f"{where}: {recorded.get('name')!r}: does not read back as recorded")
+    if values.get("column") != parsed.column:
+        raise InvalidRecord(
+            f"{where}: column: expected {parsed.column!r}, got {values.get('column')!r}"
+        )
+    extras = {k: values.get(k) for k in ("ref_module", "ref_plural", "ref_owned")}
+    if parsed.type != "ref":
+        if any(k in values for k in extras):
+            raise InvalidRecord(
+                f"{where}: a {parsed.type} field records no ref_module, ref_plural, ref_owned"
+            )
+    elif not (
+        isinstance(extras["ref_module"], str)
+        and isinstance(extras["ref_plural"], str)
+        and isinstance(extras["ref_owned"], bool)
+    ):
+        raise InvalidRecord(f"{where}: a ref field records ref_module, ref_plural and ref_owned")
+    return parsed.column
+
+
+def _field_text(values: Mapping[str, Any]) -> str:
+    """The `NAME:TYPE[:ARG][:MODIFIER]...` text that records these values."""
+    parts = [values.get("name"), values.get("type")]
+    type_ = values.get("type")
+    if type_ == "str" and values.get("length") is not None:
+        parts.append(values["length"])
+    elif type_ == "decimal" and values.get("precision") is not None:
+        parts.append(f"{values['precision']},{values.get('scale')}")
+    elif type_ == "enum":
+        choices = values.get("choices")
+        parts.append(",".join(map(str, choices)) if isinstance(choices, list) else choices)
+    elif type_ == "ref":
+        parts.append(values.get("ref"))
+    parts += [key for key in ("optional", "unique", "index") if values.get(key) is True]
+    if values.get("default") is not None:
+        parts.append(f"default={values['default']}")
+    if not all(isinstance(part, str | int) and not isinstance(part, bool) for part in parts):
+        raise InvalidRecord(f"field {values.get('name')!r}: a part is not text: {parts!r}")
+    return ":".join(map(str, parts))
+
+
+def _typed(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Values with their types, so that 1 is not taken for true."""
+    return sorted((key, f"{type(value).__name__}:{value!r}") for key, value in values.items())
+
+
+def _check_references(resources: Mapping[str, Mapping[str, Any]]) -> None:
+    """Each ref field names User or a recorded resource, as it was when recorded."""
+    from fastgen.commands.add_resource import USER
+
+    by_class = {r["name"]: r for r in resources.values()}
+    for plural, recorded in resources.items():
+        for values in recorded["fields"]:
+            if values["type"] != "ref":
+                continue
+            target = by_class.get(values["ref"])
+            expected = (
+                USER
+                if values["ref"] == "User"
+                else None
+                if target is None
+                else {
+                    "ref_module": target["module"],
+                    "ref_plural": target["plural"],
+                    "ref_owned": target["owned"],
+                }
+            )
+            if expected is None or any(values[k] != v for k, v in expected.items()):
+                raise InvalidRecord(
+                    f"{RESOURCES_DIR.as_posix()}/{plural}.yml: field {values['name']!r}: "
+                    f"references {values['ref']}, which is not recorded as it says"
+                )

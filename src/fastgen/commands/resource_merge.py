@@ -4,16 +4,21 @@ as the project's, file by file, from the answers recorded in
 
 copier's own update cannot do it: `add resource` formats what it renders with the
 project's ruff settings, so the recorded version is re-rendered the same way
-here and only real differences count as the user's edits.
+here and only real differences count as the user's edits. A conflict is left as
+copier leaves the project's: inline, markers in the file and the file unmerged
+in the index (stages base, ours, theirs); with `rej`, the template's version
+with the user's hunks that still apply, and the others in FILE.rej.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from fastgen import gitrepo
 from fastgen.commands.add_resource import render_resource
 from fastgen.commands.migrations import VERSIONS
 from fastgen.errors import WorkFailed
@@ -21,9 +26,16 @@ from fastgen.render import project_files
 
 # The labels copier's inline conflicts carry, so both kinds read alike.
 LABELS = ("before updating", "last update", "after updating")
+Conflict = Literal["inline", "rej"]
 
 
-def update_resource(root: Path, recorded: dict[str, Any], version: str, fallback: str) -> list[str]:
+def update_resource(
+    root: Path,
+    recorded: dict[str, Any],
+    version: str,
+    fallback: str,
+    conflict: Conflict = "inline",
+) -> list[str]:
     """Merge the resource's files from the version it was rendered with (or fallback,
     for resources recorded without one) to version; the files left in conflict."""
     old_version = str(recorded.get("template_version", fallback))
@@ -35,7 +47,9 @@ def update_resource(root: Path, recorded: dict[str, Any], version: str, fallback
         render_resource({**answers, "template_version": old_version}, old, root, old_version)
         render_resource({**answers, "template_version": version}, new, root, version)
         rendered = set(resource_files(old)) | set(resource_files(new))
-        return [rel for rel in sorted(rendered) if _merge(root / rel, old / rel, new / rel)]
+        return [
+            rel for rel in sorted(rendered) if _merge(root, rel, old / rel, new / rel, conflict)
+        ]
 
 
 def resource_files(rendered: Path) -> list[str]:
@@ -44,15 +58,30 @@ def resource_files(rendered: Path) -> list[str]:
     return [rel for rel in project_files(rendered) if not rel.startswith(f"{VERSIONS.as_posix()}/")]
 
 
-def _merge(ours: Path, base: Path, theirs: Path) -> bool:
+def _merge(root: Path, rel: str, base: Path, theirs: Path, conflict: Conflict) -> bool:
     """Apply the template's change (base -> theirs) to the project's file; True on conflict."""
-    merged, conflict = merge_bytes(_read(ours), _read(base), _read(theirs), ours)
-    if merged is None:
-        ours.unlink(missing_ok=True)
-    elif merged != _read(ours):
-        ours.parent.mkdir(parents=True, exist_ok=True)
-        ours.write_bytes(merged)
-    return conflict
+    ours = root / rel
+    ours_bytes, base_bytes, theirs_bytes = _read(ours), _read(base), _read(theirs)
+    merged, conflicted = merge_bytes(ours_bytes, base_bytes, theirs_bytes)
+    if not conflicted:
+        _write(ours, merged, ours_bytes)
+        return False
+    assert ours_bytes is not None and theirs_bytes is not None  # a conflict needs both
+    if conflict == "rej":
+        merged, rejected = _reject(ours_bytes, base_bytes or b"", theirs_bytes, ours.name)
+        ours.with_name(ours.name + ".rej").write_bytes(rejected)
+    _write(ours, merged, ours_bytes)
+    if conflict == "inline":
+        gitrepo.mark_unmerged(root, rel, base_bytes, ours_bytes, theirs_bytes)
+    return True
+
+
+def _write(path: Path, data: bytes | None, before: bytes | None) -> None:
+    if data is None:
+        path.unlink(missing_ok=True)
+    elif data != before:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
 
 
 def _read(path: Path) -> bytes | None:
@@ -60,7 +89,7 @@ def _read(path: Path) -> bytes | None:
 
 
 def merge_bytes(
-    ours: bytes | None, base: bytes | None, theirs: bytes | None, where: Path
+    ours: bytes | None, base: bytes | None, theirs: bytes | None
 ) -> tuple[bytes | None, bool]:
     """A file's bytes after the change base -> theirs is applied to ours (None: no
     file), and whether the two touched the same lines (then with conflict markers).
@@ -76,16 +105,44 @@ def merge_bytes(
         return (theirs if base is None else None), False  # new in the template, or deleted
     if ours == base:
         return theirs, False
+    merged, clean = _merge_file(ours, base or b"", theirs)
+    return merged, not clean
+
+
+def _merge_file(ours: bytes, base: bytes, theirs: bytes) -> tuple[bytes, bool]:
+    """git merge-file's three-way merge: the result, and whether it is free of conflicts."""
     with tempfile.TemporaryDirectory(prefix="fastgen-merge-") as scratch:
-        files = []
-        for label, data in (("ours", ours), ("base", base or b""), ("theirs", theirs)):
-            files.append(Path(scratch, label))
-            files[-1].write_bytes(data)
+        paths = [Path(scratch, name) for name in ("ours", "base", "theirs")]
+        for path, data in zip(paths, (ours, base, theirs), strict=True):
+            path.write_bytes(data)
         merged = subprocess.run(
             ["git", "merge-file", "--stdout", *(f"-L{label}" for label in LABELS),
-             *map(str, files)],
+             *map(str, paths)],
             capture_output=True, check=False,
         )  # fmt: skip
     if merged.returncode < 0 or merged.returncode > 127:
-        raise WorkFailed(f"git merge-file failed on {where}: {merged.stderr.decode().strip()}")
-    return merged.stdout, merged.returncode > 0
+        raise WorkFailed(f"git merge-file failed: {merged.stderr.decode().strip()}")
+    return merged.stdout, merged.returncode == 0
+
+
+def _reject(ours: bytes, base: bytes, theirs: bytes, name: str) -> tuple[bytes, bytes]:
+    """The template's version with the user's change (base -> ours) applied where it
+    still applies, and the hunks that do not, as `git apply --reject` writes them."""
+    with tempfile.TemporaryDirectory(prefix="fastgen-reject-") as scratch:
+        env = {**os.environ, "GIT_CEILING_DIRECTORIES": scratch}
+        for folder, data in (("a", base), ("b", ours), ("c", theirs)):
+            Path(scratch, folder).mkdir()
+            Path(scratch, folder, name).write_bytes(data)
+        diff = subprocess.run(
+            ["git", "diff", "--no-index", "--no-color", "--", f"a/{name}", f"b/{name}"],
+            cwd=scratch, capture_output=True, check=False, env=env,
+        )  # fmt: skip
+        applied = subprocess.run(
+            ["git", "apply", "--reject", "-p2", "-"],
+            cwd=Path(scratch, "c"), input=diff.stdout, capture_output=True, check=False, env=env,
+        )  # fmt: skip
+        rej = Path(scratch, "c", name + ".rej")
+        if diff.returncode != 1 or (applied.returncode != 0 and not rej.is_file()):
+            said = (diff.stderr or applied.stderr).decode(errors="replace").strip()
+            raise WorkFailed(f"{name}: cannot set the user's change aside: {said}")
+        return Path(scratch, "c", name).read_bytes(), rej.read_bytes() if rej.is_file() else b""

@@ -1,28 +1,33 @@
-"""`fastgen update`: find the project -> refuse a dirty worktree -> pick the version
--> three-way merge the project (copier's update) -> each recorded resource the
-same way -> report what changed and what conflicts.
+"""`fastgen update`: find the project (its records checked) -> refuse a dirty
+worktree, an unknown version, a record it cannot merge from -> merge in a staging
+clone: the project (copier's update), then each recorded resource the same way
+-> move the result into place, all or nothing -> report what changed and what
+conflicts.
 
 The merge takes the difference between the recorded version's render and the
 project (the user's edits) and applies it over the new version's render: edits
 survive; where an edit and the template's change touch the same lines the file
-gets conflict markers and is listed, and the command exits 1.
+gets conflict markers (unmerged in the index, as git leaves a failed merge) and
+is listed, and the command exits 1.
+
+Nothing in the project changes until the whole merge is done (see staging.py): a
+failure, a refusal or a Ctrl-C before that leaves it as it was, and the move
+into place puts everything back if it fails or is interrupted.
 """
 
 from __future__ import annotations
 
 import contextlib
-import subprocess
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from fastgen import __version__, gitrepo, template
-from fastgen.commands import resource_merge, schema_parts
+from fastgen.commands import resource_merge, schema_parts, staging
 from fastgen.commands.migrations import head_and_next
-from fastgen.commands.project import ANSWERS_FILE, Project, find_project
+from fastgen.commands.project import ANSWERS_FILE, RESOURCES_DIR, Project, find_project
 from fastgen.errors import InvalidAnswer, UserInputError, WorkFailed
 from fastgen.questions import Answers, Questionnaire
 
@@ -63,6 +68,7 @@ def update_project(
     require_clean(project.root)
     require_history(project, template.ensure())
     version = target_version(project, to)
+    require_resource_versions(project, version)
     changed_answers = parse_data(project, version, data)
     if version == project.template_version and not changed_answers:
         return UpdateResult(project.root, version, version, dry_run)
@@ -70,23 +76,24 @@ def update_project(
     if schema_parts.switched(project.answers, new_answers):
         head_and_next(project.root)  # refuse a history with no single head before any write
 
-    with _workspace(project, dry_run) as root:
+    with staging.staged(project.root) as stage:
+        root = stage.root
         with status(f"Merging template {project.template_version} -> {version}"):
             _copier_update(root, version, changed_answers, conflict)
-        conflicts = set()
         for plural, answers in project.resources.items():
             with status(f"Merging resource {plural}"):
-                conflicts.update(
-                    resource_merge.update_resource(root, answers, version, project.template_version)
+                resource_merge.update_resource(
+                    root, answers, version, project.template_version, conflict
                 )
         # After the merge, so each revision follows the head the merged project has.
         schema_parts.switch_revisions(root, template.tree(version), project.answers, new_answers)
-        changes = gitrepo.changes(root)
-    conflicts |= {path for code, path in changes if gitrepo.is_conflict(code)}
-    conflicts |= {path.removesuffix(".rej") for _code, path in changes if path.endswith(".rej")}
-    return UpdateResult(
-        project.root, project.template_version, version, dry_run, changes, sorted(conflicts)
-    )
+        changes = stage.changes()  # refuses a change through a link out of the project
+        conflicts = conflicted(stage.clone, changes)
+        if not dry_run:
+            with status("Moving the update into place"):
+                stage.place(changes)
+    old = project.template_version
+    return UpdateResult(project.root, old, version, dry_run, changes, conflicts)
 
 
 def require_clean(root: Path) -> None:
@@ -134,6 +141,44 @@ def target_version(project: Project, to: str | None) -> str:
     return version
 
 
+def require_resource_versions(project: Project, version: str) -> None:
+    """Each resource merges from the version it was rendered with: it must be one this
+    fastgen has, and not newer than the target."""
+    from packaging.version import Version
+
+    for plural, recorded in project.resources.items():
+        made = str(recorded.get("template_version", project.template_version))
+        if not template.has_version(made):
+            raise CannotUpdate(
+                f"{RESOURCES_DIR.as_posix()}/{plural}.yml: template version {made}: no such "
+                "template version to merge the resource from"
+            )
+        if Version(made) > Version(version):
+            raise CannotUpdate(
+                f"{RESOURCES_DIR.as_posix()}/{plural}.yml: made with template {made}, "
+                f"newer than {version}; downgrades are not supported"
+            )
+
+
+def conflicted(top: Path, changes: list[tuple[str, str]]) -> list[str]:
+    """The changed files left unmerged, beside a .rej file, or holding conflict
+    markers (whatever made them), sorted."""
+    found = {rel for code, rel in changes if gitrepo.is_conflict(code)}
+    found |= {rel.removesuffix(".rej") for _code, rel in changes if rel.endswith(".rej")}
+    for _code, rel in changes:
+        path = top / rel
+        if path.is_file() and not path.is_symlink() and _has_markers(path.read_bytes()):
+            found.add(rel)
+    return sorted(found)
+
+
+def _has_markers(data: bytes) -> bool:
+    lines = data.splitlines()
+    return any(line.startswith(b"<<<<<<< ") for line in lines) and any(
+        line.startswith(b">>>>>>> ") for line in lines
+    )
+
+
 def parse_data(project: Project, version: str, data: Iterable[str]) -> Answers:
     """--data KEY=VALUE answers that differ from the recorded ones, checked with all the
     rules of the target version's copier.yml."""
@@ -153,24 +198,6 @@ def parse_data(project: Project, version: str, data: Iterable[str]) -> Answers:
     recorded = {k: v for k, v in project.answers.items() if k in questions.questions}
     questions.complete({**recorded, **given})
     return {k: v for k, v in given.items() if recorded.get(k) != v}
-
-
-@contextlib.contextmanager
-def _workspace(project: Project, dry_run: bool) -> Iterator[Path]:
-    """The project itself, or for a dry run a throw-away clone of its last commit."""
-    if not dry_run:
-        yield project.root
-        return
-    with tempfile.TemporaryDirectory(prefix="fastgen-update-") as scratch:
-        clone = Path(scratch) / project.root.name
-        cloned = subprocess.run(
-            ["git", "clone", "--quiet", "--no-hardlinks", str(project.root), str(clone)],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if cloned.returncode != 0:
-            said = (cloned.stderr.strip().splitlines() or ["no message"])[-1]
-            raise WorkFailed(f"--dry-run: cannot clone {project.root}: {said}")
-        yield clone
 
 
 def _copier_update(root: Path, version: str, data: dict[str, Any], conflict: Conflict) -> None:
