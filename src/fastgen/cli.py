@@ -43,8 +43,10 @@ EXAMPLES = """Examples:
   fastgen new --spec shop.yaml          the spec names the project
   fastgen schema > fastgen-spec.schema.json"""
 
-out = Console()
-err = Console(stderr=True)
+# No emoji codes: a field such as `contact:email:unique` is printed as typed,
+# not with `:email:` turned into an envelope.
+out = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
 
 
 def _error(message: str) -> None:
