@@ -122,6 +122,17 @@ def test_every_type_and_modifier_parses() -> None:
         ("when:datetime:default=now", "not supported"),
         ("data:json:unique", "cannot be unique"),
         ("title:str:unique:unique", "given twice"),
+        # A default is held to the rules the API holds a value to: else every
+        # create that leaves the field out answers 500, or stores what a client
+        # could not send.
+        ("contact:email:default=@", "not a valid email address"),
+        ("contact:email:default=a@b.test", "special-use or reserved name"),
+        ("contact:email:default=someone@Example.COM", "write it as 'someone@example.com'"),
+        ("title:str:default=", "at least 1 character"),
+        ("title:str:3:default=four", "longer than 3 characters"),
+        ("title:str:default=a\x00b", "NUL"),
+        ("notes:text:default=a\x00b", "NUL"),
+        ("notes:text:default=a\udcffb", "lone surrogate"),
     ],
 )
 def test_bad_fields_are_refused_naming_the_part(text: str, why: str) -> None:
@@ -130,6 +141,19 @@ def test_bad_fields_are_refused_naming_the_part(text: str, why: str) -> None:
 
     assert f"field {text!r}" in refused.value.message
     assert why in refused.value.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "contact:email:default=someone@example.com",
+        "title:str:optional:default=",
+        "notes:text:default=",
+        "title:str:4:default=four",
+    ],
+)
+def test_defaults_the_api_would_accept_are_accepted(text: str) -> None:
+    assert parse_field(text).default == text.split("default=", 1)[1]
 
 
 # ----------------------------------------------------------------- wiring
@@ -300,6 +324,7 @@ def test_a_dry_run_lists_the_files_and_changes_nothing(project: Path) -> None:
         (["Product", "name"], ["'name'", "NAME:TYPE"]),
         (["Product", "name:str", "name:text"], ["'name' is given twice"]),
         (["Product", "brand:ref:Brand"], ["no resource Brand", "add it first"]),
+        (["Product", "contact:email:default=a@b.test"], ["'contact:email:default=a@b.test'"]),
         (["Product", "--plural", "Products"], ["--plural"]),
     ],
 )
