@@ -133,6 +133,12 @@ def test_every_type_and_modifier_parses() -> None:
         ("title:str:default=a\x00b", "NUL"),
         ("notes:text:default=a\x00b", "NUL"),
         ("notes:text:default=a\udcffb", "lone surrogate"),
+        # A PostgreSQL btree index row holds 2,704 bytes: a longer value would
+        # answer 500 on write.
+        ("title:str:601:unique", "at most 600 characters"),
+        ("title:str:10000:index", "at most 600 characters"),
+        ("notes:text:index", "use str:N"),
+        ("notes:text:unique:optional", "use str:N"),
     ],
 )
 def test_bad_fields_are_refused_naming_the_part(text: str, why: str) -> None:
@@ -154,6 +160,12 @@ def test_bad_fields_are_refused_naming_the_part(text: str, why: str) -> None:
 )
 def test_defaults_the_api_would_accept_are_accepted(text: str) -> None:
     assert parse_field(text).default == text.split("default=", 1)[1]
+
+
+def test_the_longest_indexed_str_is_the_longest_an_index_row_holds() -> None:
+    assert parse_field("title:str:600:unique").length == 600
+    assert parse_field("title:str:600:index").length == 600
+    assert parse_field("title:str:10000").length == 10_000
 
 
 # ----------------------------------------------------------------- wiring
@@ -325,6 +337,8 @@ def test_a_dry_run_lists_the_files_and_changes_nothing(project: Path) -> None:
         (["Product", "name:str", "name:text"], ["'name' is given twice"]),
         (["Product", "brand:ref:Brand"], ["no resource Brand", "add it first"]),
         (["Product", "contact:email:default=a@b.test"], ["'contact:email:default=a@b.test'"]),
+        (["Product", "name:str:10000:unique"], ["'name:str:10000:unique'", "600"]),
+        (["Product", "notes:text:index"], ["'notes:text:index'", "str:N"]),
         (["Product", "--plural", "Products"], ["--plural"]),
     ],
 )

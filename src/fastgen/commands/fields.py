@@ -27,6 +27,11 @@ SORTABLE = frozenset(TYPES) - {"json", "ref"}
 FILTERABLE = frozenset({"enum", "bool", "ref"})
 DEFAULTABLE = frozenset({"str", "text", "email", "int", "float", "decimal", "bool", "date", "enum"})
 INT32 = 2**31 - 1
+# The longest str that may be unique or indexed. A PostgreSQL btree index row
+# holds 2,704 bytes (a third of a page, less its headers); 600 characters take
+# at most 2,400 in UTF-8. A longer value would fail the write with a 500, so the
+# field is refused instead, on every database alike.
+INDEXABLE_LENGTH = 600
 
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*\Z")
 _CHOICE = re.compile(r"[a-z][a-z0-9_]*\Z")
@@ -164,6 +169,17 @@ def _check_modifiers(parsed: Field, refuse: Any) -> None:
             raise refuse(f"default {parsed.default!r}: {problem}")
     if parsed.type == "json" and (parsed.unique or parsed.index):
         raise refuse("json fields cannot be unique or indexed")
+    indexed = "unique" if parsed.unique else "indexed" if parsed.index else None
+    if indexed and parsed.type == "text":
+        raise refuse(
+            f"text fields cannot be {indexed}: a long value outgrows an index row;"
+            f" use str:N (N at most {INDEXABLE_LENGTH})"
+        )
+    if indexed and parsed.type == "str" and (parsed.length or 255) > INDEXABLE_LENGTH:
+        raise refuse(
+            f"a str that is {indexed} may hold at most {INDEXABLE_LENGTH} characters"
+            " (an index row must fit a long value)"
+        )
 
 
 def _default_problem(parsed: Field, value: str) -> str | None:
