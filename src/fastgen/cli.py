@@ -274,6 +274,8 @@ FIELD_HELP = "\n\n".join(
         "(precision, scale; default 10,2), enum:draft,published (the choices; required), "
         "ref:Category or ref:User (the referenced resource; required; becomes category_id).",
         "MODIFIER, any order: optional (nullable, may be left out), unique, index, default=VALUE.",
+        "unique and index are refused on text, json and a str over 600 characters (an "
+        "index row's limit); a default is checked as the API checks a value.",
     ]
 )
 
