@@ -122,6 +122,23 @@ def test_every_type_and_modifier_parses() -> None:
         ("when:datetime:default=now", "not supported"),
         ("data:json:unique", "cannot be unique"),
         ("title:str:unique:unique", "given twice"),
+        # A default is held to the rules the API holds a value to: else every
+        # create that leaves the field out answers 500, or stores what a client
+        # could not send.
+        ("contact:email:default=@", "not a valid email address"),
+        ("contact:email:default=a@b.test", "special-use or reserved name"),
+        ("contact:email:default=someone@Example.COM", "write it as 'someone@example.com'"),
+        ("title:str:default=", "at least 1 character"),
+        ("title:str:3:default=four", "longer than 3 characters"),
+        ("title:str:default=a\x00b", "NUL"),
+        ("notes:text:default=a\x00b", "NUL"),
+        ("notes:text:default=a\udcffb", "lone surrogate"),
+        # A PostgreSQL btree index row holds 2,704 bytes: a longer value would
+        # answer 500 on write.
+        ("title:str:601:unique", "at most 600 characters"),
+        ("title:str:10000:index", "at most 600 characters"),
+        ("notes:text:index", "use str:N"),
+        ("notes:text:unique:optional", "use str:N"),
     ],
 )
 def test_bad_fields_are_refused_naming_the_part(text: str, why: str) -> None:
@@ -130,6 +147,25 @@ def test_bad_fields_are_refused_naming_the_part(text: str, why: str) -> None:
 
     assert f"field {text!r}" in refused.value.message
     assert why in refused.value.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "contact:email:default=someone@example.com",
+        "title:str:optional:default=",
+        "notes:text:default=",
+        "title:str:4:default=four",
+    ],
+)
+def test_defaults_the_api_would_accept_are_accepted(text: str) -> None:
+    assert parse_field(text).default == text.split("default=", 1)[1]
+
+
+def test_the_longest_indexed_str_is_the_longest_an_index_row_holds() -> None:
+    assert parse_field("title:str:600:unique").length == 600
+    assert parse_field("title:str:600:index").length == 600
+    assert parse_field("title:str:10000").length == 10_000
 
 
 # ----------------------------------------------------------------- wiring
@@ -300,6 +336,9 @@ def test_a_dry_run_lists_the_files_and_changes_nothing(project: Path) -> None:
         (["Product", "name"], ["'name'", "NAME:TYPE"]),
         (["Product", "name:str", "name:text"], ["'name' is given twice"]),
         (["Product", "brand:ref:Brand"], ["no resource Brand", "add it first"]),
+        (["Product", "contact:email:default=a@b.test"], ["'contact:email:default=a@b.test'"]),
+        (["Product", "name:str:10000:unique"], ["'name:str:10000:unique'", "600"]),
+        (["Product", "notes:text:index"], ["'notes:text:index'", "str:N"]),
         (["Product", "--plural", "Products"], ["--plural"]),
     ],
 )

@@ -44,8 +44,10 @@ EXAMPLES = """Examples:
   fastgen new --spec shop.yaml          the spec names the project
   fastgen schema > fastgen-spec.schema.json"""
 
-out = Console()
-err = Console(stderr=True)
+# No emoji codes: a field such as `contact:email:unique` is printed as typed,
+# not with `:email:` turned into an envelope.
+out = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
 
 
 def _error(message: str) -> None:
@@ -273,6 +275,8 @@ FIELD_HELP = "\n\n".join(
         "(precision, scale; default 10,2), enum:draft,published (the choices; required), "
         "ref:Category or ref:User (the referenced resource; required; becomes category_id).",
         "MODIFIER, any order: optional (nullable, may be left out), unique, index, default=VALUE.",
+        "unique and index are refused on text, json and a str over 600 characters (an "
+        "index row's limit); a default is checked as the API checks a value.",
     ]
 )
 

@@ -27,6 +27,11 @@ SORTABLE = frozenset(TYPES) - {"json", "ref"}
 FILTERABLE = frozenset({"enum", "bool", "ref"})
 DEFAULTABLE = frozenset({"str", "text", "email", "int", "float", "decimal", "bool", "date", "enum"})
 INT32 = 2**31 - 1
+# The longest str that may be unique or indexed. A PostgreSQL btree index row
+# holds 2,704 bytes (a third of a page, less its headers); 600 characters take
+# at most 2,400 in UTF-8. A longer value would fail the write with a 500, so the
+# field is refused instead, on every database alike.
+INDEXABLE_LENGTH = 600
 
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*\Z")
 _CHOICE = re.compile(r"[a-z][a-z0-9_]*\Z")
@@ -187,6 +192,17 @@ def _check_modifiers(parsed: Field, refuse: Any) -> None:
             raise refuse(f"default {parsed.default!r}: {problem}")
     if parsed.type == "json" and (parsed.unique or parsed.index):
         raise refuse("json fields cannot be unique or indexed")
+    indexed = "unique" if parsed.unique else "indexed" if parsed.index else None
+    if indexed and parsed.type == "text":
+        raise refuse(
+            f"text fields cannot be {indexed}: a long value outgrows an index row;"
+            f" use str:N (N at most {INDEXABLE_LENGTH})"
+        )
+    if indexed and parsed.type == "str" and (parsed.length or 255) > INDEXABLE_LENGTH:
+        raise refuse(
+            f"a str that is {indexed} may hold at most {INDEXABLE_LENGTH} characters"
+            " (an index row must fit a long value)"
+        )
 
 
 def _default_problem(parsed: Field, value: str) -> str | None:
@@ -209,10 +225,44 @@ def _default_problem(parsed: Field, value: str) -> str | None:
         return None if value in {"true", "false"} else "expected true or false"
     if parsed.type == "enum":
         return None if value in parsed.choices else f"not one of {', '.join(parsed.choices)}"
+    if parsed.type in {"str", "text"}:
+        return _text_problem(parsed, value)
+    if parsed.type == "email":
+        return _email_problem(value)
+    return None
+
+
+def _text_problem(parsed: Field, value: str) -> str | None:
+    """The generated app's rules for a str or text value: its Text type
+    (app.schemas.common) and, for str, the field's length limits."""
+    if "\x00" in value:
+        return "must not contain NUL characters"
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return "contains a lone surrogate, which has no UTF-8 form"
     if parsed.type == "str" and len(value) > (parsed.length or 255):
         return f"longer than {parsed.length} characters"
-    if parsed.type == "email" and "@" not in value:
-        return "not an email address"
+    if parsed.type == "str" and not parsed.optional and not value:
+        # The schema gives a required str min_length=1, as a client's value.
+        return "a required str needs at least 1 character (or make it optional)"
+    return None
+
+
+def _email_problem(value: str) -> str | None:
+    """What the generated app's EmailStr says of `value`: the same check, by
+    pydantic with email-validator, so `a@b.test` (a special-use domain the API
+    refuses) is refused here and not by a 500 on every create that omits it."""
+    # Imported here: pydantic is slow to import and only an email default needs it.
+    from pydantic import EmailStr, TypeAdapter, ValidationError
+
+    try:
+        normalized = TypeAdapter(EmailStr).validate_python(value)
+    except ValidationError as error:
+        return " ".join(str(error.errors()[0]["msg"]).split())
+    if normalized != value:
+        # A client's value is stored normalized; the default must be too.
+        return f"the API stores it normalized: write it as {normalized!r}"
     return None
 
 

@@ -28,8 +28,9 @@ RESERVED_MODULES = frozenset(
 RESERVED_CLASSES = frozenset(
     {"Any", "Annotated", "APIRouter", "AwareDatetime", "Base", "BaseModel", "Boolean"}
     | {"CachedUser", "ConfigDict", "Conflict", "Date", "Decimal", "EmailStr", "Enum"}
-    | {"Field", "Float", "ForeignKey", "Integer", "JSON", "JsonValue", "Literal"}
-    | {"Mapped", "NotFound", "Numeric", "Query", "Response", "StrEnum", "String", "Text"}
+    | {"Field", "Float", "ForeignKey", "Integer", "JSON", "JsonData", "JsonValue"}
+    | {"Literal", "Mapped", "NotFound", "Numeric", "Query", "Response", "StrEnum"}
+    | {"String", "Text"}
     | {"TimestampMixin", "UTCDateTime", "UUID", "Uuid", "User", "UserNotFound"}
 )
 
