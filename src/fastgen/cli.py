@@ -499,15 +499,68 @@ def change_field(
     _report_evolve(result, quiet)
 
 
+@app.command(
+    epilog=(
+        "Examples:\n\n\b\n"
+        "  fastgen resources > resources.yaml   write the definitions in force\n"
+        "  fastgen apply --dry-run              the plan: files, migrations, data lost\n"
+        "  fastgen apply                        carry it out"
+    )
+)
+def apply(
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="The resources' definitions (default: resources.yaml in the project)."),
+    ] = None,
+    project_dir: ProjectDir = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Allow removing enum choices: their rows get the default (or none)."
+        ),
+    ] = False,
+    dry_run: DryRun = False,
+    quiet: Quiet = False,
+) -> None:
+    """Bring the project's resources to the definitions in a file: `resources:` as in a
+    spec file, each with the `renames:` it declares (old: new; a rename is never guessed).
+    Resources the file leaves out are removed, new ones added, changed ones evolve: one
+    migration each, your edits kept (conflicts listed, exit 1)."""
+    from fastgen.commands.evolve import apply as run
+
+    with _exit_codes(EVOLVE_INTERRUPTED):
+        result = run(
+            file, project_dir=project_dir, force=force, dry_run=dry_run, status=_status(quiet)
+        )
+    _report_evolve(result, quiet)
+
+
+@app.command(epilog="Example:\n\n  fastgen resources > resources.yaml")
+def resources(project_dir: ProjectDir = None) -> None:
+    """Print the project's resources as `fastgen apply` reads them (YAML)."""
+    from fastgen.commands.evolve import export_resources
+
+    with _exit_codes("nothing was written"):
+        text = export_resources(project_dir)
+    out.print(text, end="", markup=False, highlight=False, soft_wrap=True)
+
+
 def _report_evolve(result: EvolveResult, quiet: bool) -> None:
     if not quiet:
+        for cls in result.added:
+            verb = "Would add" if result.dry_run else "Added"
+            out.print(Text(f"{verb} resource {cls} (see the files below)", style="bold"))
         for plan in result.plans:
+            if not (plan.changes or plan.removed):
+                continue
             title = f"{plan.cls} ({plan.plural})"
             if plan.revision:
                 title += f": {plan.revision}"
             tree = Tree(Text(title, style="bold"))
-            for line in plan.lines() or ["no change"]:
-                tree.add(Text(line))
+            for step, risks in plan.steps():
+                node = tree.add(Text(step))
+                for risk in risks:
+                    node.add(Text(risk, style="bold red" if "DATA" in risk else "yellow"))
             out.print(tree)
         verbs = ("Would create", "Would change", "Would delete") if result.dry_run else (
             "Created", "Changed", "Deleted"

@@ -5,7 +5,7 @@ Errors name the file, the line and the key, so that an editor jumps right there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from fastgen.questions import Answers, Questionnaire
 
 # The one key of a spec that is not a question: resources to add, in order.
 RESOURCES = "resources"
-_RESOURCE_KEYS = {"name", "fields", "plural", "owned"}
+_RESOURCE_KEYS = {"name", "fields", "plural", "owned", "renames"}
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ class ResourceSpec:
     plural: str | None
     owned: bool
     where: str  # file:line, for errors found while adding it
+    # old field name -> new, declared for `fastgen apply` (a rename is never guessed)
+    renames: dict[str, str] = field(default_factory=dict)
 
 
 # `example_items`: the example resource, added the way `add resource` adds any
@@ -141,12 +143,17 @@ def _resource(value: Any, where: str) -> ResourceSpec:
         raise refuse(f"{value['name']}: plural: expected text")
     if not isinstance(owned, bool):
         raise refuse(f"{value['name']}: owned: expected true or false")
+    renames = value.get("renames", {})
+    if not isinstance(renames, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in renames.items()
+    ):
+        raise refuse(f"{value['name']}: renames: expected a mapping of OLD: NEW field names")
     try:  # the name and the fields' grammar now; references once the project exists
         ResourceNames.of(value["name"], plural)
         parse_fields(fields)
     except UserInputError as error:
         raise refuse(error.message) from None
-    return ResourceSpec(value["name"], fields, plural, owned, where)
+    return ResourceSpec(value["name"], fields, plural, owned, where, renames)
 
 
 def spec_schema(questions: Questionnaire) -> dict[str, Any]:
@@ -165,6 +172,11 @@ def spec_schema(questions: Questionnaire) -> dict[str, Any]:
                 },
                 "plural": {"type": "string"},
                 "owned": {"type": "boolean", "default": True},
+                "renames": {
+                    "type": "object",
+                    "description": "For `fastgen apply`: OLD: NEW field names (never guessed)",
+                    "additionalProperties": {"type": "string"},
+                },
             },
             "required": ["name"],
             "additionalProperties": False,

@@ -23,6 +23,7 @@ from typing import Any
 from fastgen import gitrepo, template
 from fastgen.commands import resource_diff, resource_revision, wiring
 from fastgen.commands.add_resource import (
+    add_resource,
     field_record,
     format_python,
     line_length,
@@ -35,9 +36,13 @@ from fastgen.commands.migrations import VERSIONS, head_and_next
 from fastgen.commands.project import Project, find_project
 from fastgen.commands.resource_diff import EvolutionRefused, FieldChange
 from fastgen.commands.resource_merge import merge_bytes, resource_files
+from fastgen.errors import SpecError
+from fastgen.spec import RESOURCES, load_resources
 
 Status = Callable[[str], AbstractContextManager[object]]
 NEXT_COMMANDS = ["alembic upgrade head", "pytest"]
+# Where `fastgen apply` reads the resources' definitions by default.
+RESOURCES_FILE = "resources.yaml"
 
 
 @dataclass(frozen=True)
@@ -59,18 +64,17 @@ class ResourcePlan:
     removed: bool
     revision: str | None = None  # the new revision's path, when the database changes
 
-    def lines(self) -> list[str]:
-        """The plan of this resource, a line per step, data risks included."""
+    def steps(self) -> list[tuple[str, list[str]]]:
+        """The plan of this resource: each step, with what it risks for stored rows."""
         if self.removed:
             return [
-                f"drop table {self.plural} (DATA LOST: every row; downgrade recreates it empty)",
-                "unwire its router and model, delete its files and record",
+                (
+                    f"drop table {self.plural}",
+                    ["DATA LOST: every row (downgrade recreates it empty)"],
+                ),
+                ("unwire its router and model, delete its files and record", []),
             ]
-        lines = []
-        for change in self.changes:
-            lines.append(resource_diff.describe(change))
-            lines += [f"  {risk}" for risk in change.risks()]
-        return lines
+        return [(resource_diff.describe(change), change.risks()) for change in self.changes]
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class EvolveResult:
     deleted: list[str]
     conflicts: list[str]
     dry_run: bool
+    added: list[str] = field(default_factory=list)  # resources `apply` added
     next_commands: list[str] = field(default_factory=lambda: list(NEXT_COMMANDS))
 
 
@@ -136,6 +141,83 @@ def change_field(cls: str, text: str, **options: Any) -> EvolveResult:
 def remove_resource(cls: str, **options: Any) -> EvolveResult:
     project, _record = _resource(cls, options.get("project_dir"))
     return evolve([Wanted(cls, None)], project=project, **options)
+
+
+def apply(
+    path: Path | None = None,
+    *,
+    project_dir: Path | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+    status: Status = lambda _message: contextlib.nullcontext(),
+) -> EvolveResult:
+    """Bring the project's resources to a file's definitions (`resources:` as in a spec
+    file, each entry with the `renames:` it declares): changed resources evolve,
+    resources the file leaves out are removed, new ones are added after that."""
+    project = find_project(project_dir)
+    path = path or project.root / RESOURCES_FILE
+    if not path.is_file():
+        raise SpecError(
+            f"{path}: not found; write the project's resources there with "
+            f"`fastgen resources > {RESOURCES_FILE}`, edit, then apply"
+        )
+    specs = load_resources(path)
+    wanted, new = [], []
+    for spec in specs:
+        record = project.resource_by_class(spec.name)
+        if record is None:
+            new.append(spec)
+            continue
+        if (spec.plural or record["plural"], spec.owned) != (record["plural"], record["owned"]):
+            raise SpecError(
+                f"{spec.where}: {spec.name}: plural and owned cannot change once the "
+                "resource is made"
+            )
+        wanted.append(Wanted(spec.name, parse_fields(spec.fields), spec.renames))
+    listed = {spec.name for spec in specs}
+    # The resources left out are removed, the latest made first (it may refer to an older one).
+    left_out = sorted(
+        (r for r in project.resources.values() if r["name"] not in listed),
+        key=lambda r: str(r["revision"]),
+        reverse=True,
+    )
+    wanted += [Wanted(r["name"], None) for r in left_out]
+    result = evolve(wanted, project=project, force=force, dry_run=dry_run, status=status)
+    if result.conflicts:
+        return result  # resolve them first; the new resources come with the next apply
+    created, changed = list(result.created), list(result.changed)
+    for spec in new:
+        with status(f"Adding {spec.name}"):
+            added = add_resource(
+                spec.name, spec.fields, project_dir=project.root, plural=spec.plural,
+                owned=spec.owned, dry_run=dry_run,
+            )  # fmt: skip
+        created += added.created
+        changed += [rel for rel in added.changed if rel not in changed]
+    return replace(
+        result, created=sorted(created), changed=sorted(changed), added=[s.name for s in new]
+    )
+
+
+def export_resources(project_dir: Path | None = None) -> str:
+    """The project's resources as `fastgen apply` reads them."""
+    import yaml
+
+    project = find_project(project_dir)
+    entries = [
+        {
+            "name": record["name"],
+            "plural": record["plural"],
+            "owned": record["owned"],
+            "fields": [Field.from_record(values).text() for values in record["fields"]],
+        }
+        for record in sorted(project.resources.values(), key=lambda r: str(r["revision"]))
+    ]
+    header = (
+        f"# The resources of {project.root.name}. Edit them here, declare renames\n"
+        "# (renames: {old_name: new_name}), then `fastgen apply --dry-run` shows the plan.\n"
+    )
+    return header + yaml.safe_dump({RESOURCES: entries}, sort_keys=False, allow_unicode=True)
 
 
 def _resource(cls: str, project_dir: Path | None) -> tuple[Project, dict[str, Any]]:
@@ -242,7 +324,15 @@ def _plan(project: Project, wanted: Sequence[Wanted], force: bool) -> list[Resou
             plans.append(ResourcePlan(want.cls, record["plural"], [], [], removed=True))
             continue
         _check_definition(project, want, removing)
-        changes = resource_diff.diff(_fields(record), want.fields, want.renames)
+        current = _fields(record)
+        for old, new in want.renames.items():
+            missing = old if _find(current, old) is None else None
+            missing = missing or (new if _find(want.fields, new) is None else None)
+            if missing is not None:
+                raise InvalidField(
+                    f"resource {want.cls!r}: renames {old} -> {new}, but has no field {missing!r}"
+                )
+        changes = resource_diff.diff(current, want.fields, want.renames)
         for change in changes:
             resource_diff.check(change, force=force)
         plans.append(ResourcePlan(want.cls, record["plural"], want.fields, changes, removed=False))

@@ -71,11 +71,13 @@ class FieldChange:
             return ["DATA LOST: the column and its values are deleted (downgrade re-adds it empty)"]
         if self.kind == "add":
             assert new is not None
-            return [f"existing rows get {new.default!r}"] if new.default is not None else []
+            return (
+                [f"existing rows get {_shown(new, new.default)}"] if new.default is not None else []
+            )
         assert old is not None and new is not None
         risks = []
         if old.optional and not new.optional:
-            risks.append(f"empty values become {new.default!r}")
+            risks.append(f"empty values become {_shown(new, new.default)}")
         if new.type == "str" and (old.type == "text" or (old.length or 0) > (new.length or 0)):
             risks.append(
                 f"the upgrade fails on PostgreSQL if a stored value is longer than {new.length} "
@@ -89,11 +91,16 @@ class FieldChange:
         elif new.type == "decimal" or (new.type == "float" and old.type == "decimal"):
             risks.append(f"values may be rounded ({old.type} -> {new.type})")
         if removed := self.removed_choices:
-            fallback = "empty" if new.default is None else repr(new.default)
+            fallback = "empty" if new.default is None else _shown(new, new.default)
             risks.append(f"DATA CHANGED: rows holding {', '.join(removed)} become {fallback}")
         if new.unique and not old.unique:
             risks.append("the upgrade fails if stored rows share a value")
         return risks
+
+
+def _shown(field: Field, value: str | None) -> str:
+    """A default as a person reads it: text quoted, numbers and dates as they are."""
+    return repr(value) if field.type in {"str", "text", "email", "enum"} else str(value)
 
 
 def diff(old: list[Field], new: list[Field], renames: Mapping[str, str]) -> list[FieldChange]:
