@@ -199,3 +199,86 @@ def test_choices_go_with_force_and_their_rows_get_the_default(project: Path) -> 
     assert '.where(sa.column("status").in_(["draft"]))' in upgrade
     assert '.values({"status": "live"})' in upgrade
     assert "rows holding draft become 'live'" in done.stdout
+
+
+# ------------------------------------------------------------------ apply
+
+
+def test_apply_of_the_definitions_in_force_changes_nothing(project: Path) -> None:
+    exported = run_resources(project)
+    (project / "resources.yaml").write_text(exported)
+    commit_all(project, "resources.yaml")
+
+    done = run(project, "apply")
+
+    assert done.exit_code == 0, done.stderr
+    assert status(project) == ""
+    assert "- name:str:120:unique" in exported and "renames" in exported
+
+
+def run_resources(project: Path) -> str:
+    done = run(project, "resources")
+    assert done.exit_code == 0, done.stderr
+    return done.stdout
+
+
+def test_apply_plans_then_brings_the_project_to_the_file(project: Path) -> None:
+    (project / "resources.yaml").write_text(
+        "resources:\n"
+        "- name: Item\n  fields: [title:str:255, description:text:optional]\n"
+        "- name: Product\n"
+        "  renames: {name: title}\n"
+        "  fields:\n"
+        "  - title:str:120:unique\n  - price:decimal:10,2\n  - remarks:text:optional\n"
+        "  - stock:int:default=0\n  - status:enum:draft,live:default=draft\n"
+        "  - meta:json:optional\n"
+        "- name: Order\n  fields: [total:int:default=0, product:ref:Product:optional]\n"
+    )
+    commit_all(project, "the wanted resources")
+
+    planned = run(project, "apply", "--dry-run")
+
+    assert planned.exit_code == 0, planned.stderr
+    assert status(project) == ""
+    plan = planned.stdout
+    assert "rename column name -> title (values kept)" in plan
+    # Not declared as a rename: notes goes, with its data, and remarks comes.
+    assert "drop column notes" in plan and "add column remarks" in plan and "DATA LOST" in plan
+    assert "drop column category_id" in plan and "drop table categories" in plan
+    assert "Would add resource Order" in plan
+
+    done = run(project, "apply", "-q")
+
+    assert done.exit_code == 0, done.stderr
+    revisions = sorted(line[3:] for line in status(project).splitlines() if "alembic/" in line)
+    assert revisions == [
+        "alembic/versions/0006_change_products.py",
+        "alembic/versions/0007_drop_categories.py",  # after the reference to it went
+        "alembic/versions/0008_create_orders.py",
+    ]
+    assert not (project / "app/models/category.py").exists()
+    assert (project / "app/models/order.py").is_file()
+    assert "title: Mapped[str]" in (project / "app/models/product.py").read_text()
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("resources:\n- name: Product\n  renames: {colour: hue}\n  fields: [hue:str:optional]\n",
+         ["colour"]),
+        ("resources:\n- name: Product\n  owned: false\n  fields: [name:str]\n", ["owned"]),
+        ("resources: [1]\n", ["resources.yaml:1"]),
+    ],
+)  # fmt: skip
+def test_apply_refuses_a_file_it_cannot_follow(project: Path, text: str, words: list[str]) -> None:
+    (project / "resources.yaml").write_text(text)
+    commit_all(project, "a wrong file")
+    before = tree_bytes(project)
+
+    assert_refused(run(project, "apply"), *words)
+
+    assert tree_bytes(project) == before
+
+
+def test_apply_without_its_file_says_how_to_write_it(project: Path) -> None:
+    assert_refused(run(project, "apply"), "resources.yaml", "fastgen resources")

@@ -18,6 +18,7 @@ from update_support import (
     GITIGNORE_A,
     GITIGNORE_B,
     ITEMS_B_CHANGES,
+    RESOURCE_MARK_A,
     VERSION_A,
     VERSION_B,
     build_history,
@@ -344,3 +345,27 @@ def test_update_refuses_answers_that_do_not_name_this_fastgens_history(
     assert run.exit_code == 2
     assert run.stderr.startswith("error: .copier-answers.yml: records _src_path")
     assert git_status(project) == {}
+
+
+def test_resources_that_evolved_are_updated_from_their_records(cache: Path, tmp_path: Path) -> None:
+    """The records are the truth update re-renders from: a field added after the
+    resource was made is still there after the update, and the update applies."""
+    project = project_at(VERSION_A, tmp_path)
+    assert fastgen("add", "resource", "Category", "name:str:80", "-p", str(project)).exit_code == 0
+    commit_all(project, "Category")
+    assert (
+        fastgen("add", "field", "Category", "rank:int:default=0", "-p", str(project)).exit_code == 0
+    )
+    commit_all(project, "Category.rank")
+    model = project / "app/models/category.py"
+    assert RESOURCE_MARK_A in model.read_text()
+
+    run = fastgen("update", "-p", str(project))
+
+    assert run.exit_code == 0, run.stderr
+    assert RESOURCE_MARK_A not in model.read_text()  # B's template change arrived
+    assert "rank: Mapped[int]" in model.read_text()  # and the evolved shape stayed
+    revisions = sorted(p.name for p in (project / VERSIONS).glob("*.py"))
+    assert revisions[-1] == "0005_add_rank_to_categories.py"  # no revision rewritten or added
+    commit_all(project, "update")
+    assert fastgen("check", "-p", str(project)).exit_code == 0

@@ -302,6 +302,9 @@ def evolve(
 def _plan(project: Project, wanted: Sequence[Wanted], force: bool) -> list[ResourcePlan]:
     """Each resource's changes, checked against the project before anything is rendered."""
     removing = {w.cls for w in wanted if w.fields is None}
+    # Every resource's fields once the change is made: who would still refer to whom.
+    after = {r["name"]: _fields(r) for r in project.resources.values()}
+    after |= {w.cls: w.fields for w in wanted if w.fields is not None}
     plans: list[ResourcePlan] = []
     for want in wanted:
         record = project.resource_by_class(want.cls)
@@ -310,11 +313,11 @@ def _plan(project: Project, wanted: Sequence[Wanted], force: bool) -> list[Resou
             raise InvalidField(f"resource {want.cls!r}: not in this project (known: {known})")
         if want.fields is None:
             users = [
-                f"{other['name']}.{values['name']}"
-                for other in project.resources.values()
-                if other["name"] not in removing
-                for values in other["fields"]
-                if values.get("ref") == want.cls
+                f"{cls}.{f.name}"
+                for cls, fields in after.items()
+                if cls not in removing
+                for f in fields
+                if f.ref == want.cls
             ]
             if users:
                 raise EvolutionRefused(
