@@ -7,7 +7,8 @@ default variant with two resources and hand edits, and PostgreSQL + Redis with
 one resource), migrates a database at the release, then updates the projects
 with the fastgen under test and runs what their CI runs: ruff, mypy, the
 migrations on a fresh database and on the one migrated at the release, and the
-suite with its coverage gate.
+suite with its coverage gate, after one of the release's resources has gained
+a field (`fastgen add field`, its migration applied to both databases).
 """
 
 from __future__ import annotations
@@ -188,6 +189,12 @@ def test_a_project_made_by_a_release_updates_and_passes_its_checks(
         commit_all(project, f"fastgen update {release} -> {fastgen.__version__}")
         assert git_status(project) == {}
         assert fastgen_here("check", "-p", str(project)).exit_code == 0
+        # Then the resource made by the release evolves: a field with a migration.
+        evolved = fastgen_here("add", "field", resources[-1][0], "rank:int:default=0",
+                               "-p", str(project))  # fmt: skip
+        assert evolved.exit_code == 0, evolved.stdout + evolved.stderr
+        assert service.read_text(encoding="utf-8").endswith(SERVICE_EDIT)
+        commit_all(project, "a field added")
 
         for command in CHECK_COMMANDS:
             runners["fresh"].check(command, *shlex.split(command))
