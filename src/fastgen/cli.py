@@ -345,6 +345,12 @@ DryRun = Annotated[
     bool, typer.Option("--dry-run", help="Print the plan and the files; write nothing.")
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+Force = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="Allow removing enum choices: their rows get the default (or none)."
+    ),
+]
 ResourceName = Annotated[str, typer.Argument(help="The resource's class name (Product).")]
 CHANGE_HELP = (
     "Re-renders the resource's files with the same three-way merge as `fastgen update` "
@@ -373,13 +379,7 @@ def add_field(
     dry_run: DryRun = False,
     quiet: Quiet = False,
 ) -> None:
-    from fastgen.commands.evolve import add_fields
-
-    with _exit_codes(EVOLVE_INTERRUPTED):
-        result = add_fields(
-            resource, fields, project_dir=project_dir, dry_run=dry_run, status=_status(quiet)
-        )
-    _report_evolve(result, quiet)
+    _evolve("add_fields", resource, fields, project_dir=project_dir, dry_run=dry_run, quiet=quiet)
 
 
 remove_app = typer.Typer(help="Remove from an existing project.", no_args_is_help=True)
@@ -404,13 +404,7 @@ def remove_field(
     dry_run: DryRun = False,
     quiet: Quiet = False,
 ) -> None:
-    from fastgen.commands.evolve import remove_fields
-
-    with _exit_codes(EVOLVE_INTERRUPTED):
-        result = remove_fields(
-            resource, names, project_dir=project_dir, dry_run=dry_run, status=_status(quiet)
-        )
-    _report_evolve(result, quiet)
+    _evolve("remove_fields", resource, names, project_dir=project_dir, dry_run=dry_run, quiet=quiet)
 
 
 @remove_app.command(
@@ -427,11 +421,7 @@ def remove_resource(
     dry_run: DryRun = False,
     quiet: Quiet = False,
 ) -> None:
-    from fastgen.commands.evolve import remove_resource as run
-
-    with _exit_codes(EVOLVE_INTERRUPTED):
-        result = run(resource, project_dir=project_dir, dry_run=dry_run, status=_status(quiet))
-    _report_evolve(result, quiet)
+    _evolve("remove_resource", resource, project_dir=project_dir, dry_run=dry_run, quiet=quiet)
 
 
 @rename_app.command(
@@ -448,13 +438,9 @@ def rename_field(
     dry_run: DryRun = False,
     quiet: Quiet = False,
 ) -> None:
-    from fastgen.commands.evolve import rename_field as run
-
-    with _exit_codes(EVOLVE_INTERRUPTED):
-        result = run(
-            resource, old, new, project_dir=project_dir, dry_run=dry_run, status=_status(quiet)
-        )
-    _report_evolve(result, quiet)
+    _evolve(
+        "rename_field", resource, old, new, project_dir=project_dir, dry_run=dry_run, quiet=quiet
+    )
 
 
 @change_app.command(
@@ -468,7 +454,7 @@ def rename_field(
     epilog=(
         "Examples:\n\n\b\n"
         "  fastgen change field Product name:str:200:unique\n"
-        "  fastgen change field Product notes:text:default=none\n"
+        "  fastgen change field Product stock:decimal:12,3:default=0\n"
         "  fastgen change field Product status:enum:draft,live:default=draft --force"
     ),
 )
@@ -476,27 +462,19 @@ def change_field(
     resource: ResourceName,
     definition: Annotated[str, typer.Argument(help="The field's whole new definition.")],
     project_dir: ProjectDir = None,
-    force: Annotated[
-        bool,
-        typer.Option(
-            "--force", help="Allow removing enum choices: their rows get the default (or none)."
-        ),
-    ] = False,
+    force: Force = False,
     dry_run: DryRun = False,
     quiet: Quiet = False,
 ) -> None:
-    from fastgen.commands.evolve import change_field as run
-
-    with _exit_codes(EVOLVE_INTERRUPTED):
-        result = run(
-            resource,
-            definition,
-            project_dir=project_dir,
-            force=force,
-            dry_run=dry_run,
-            status=_status(quiet),
-        )
-    _report_evolve(result, quiet)
+    _evolve(
+        "change_field",
+        resource,
+        definition,
+        project_dir=project_dir,
+        force=force,
+        dry_run=dry_run,
+        quiet=quiet,
+    )
 
 
 @app.command(
@@ -513,12 +491,7 @@ def apply(
         typer.Argument(help="The resources' definitions (default: resources.yaml in the project)."),
     ] = None,
     project_dir: ProjectDir = None,
-    force: Annotated[
-        bool,
-        typer.Option(
-            "--force", help="Allow removing enum choices: their rows get the default (or none)."
-        ),
-    ] = False,
+    force: Force = False,
     dry_run: DryRun = False,
     quiet: Quiet = False,
 ) -> None:
@@ -526,13 +499,7 @@ def apply(
     spec file, each with the `renames:` it declares (old: new; a rename is never guessed).
     Resources the file leaves out are removed, new ones added, changed ones evolve: one
     migration each, your edits kept (conflicts listed, exit 1)."""
-    from fastgen.commands.evolve import apply as run
-
-    with _exit_codes(EVOLVE_INTERRUPTED):
-        result = run(
-            file, project_dir=project_dir, force=force, dry_run=dry_run, status=_status(quiet)
-        )
-    _report_evolve(result, quiet)
+    _evolve("apply", file, project_dir=project_dir, force=force, dry_run=dry_run, quiet=quiet)
 
 
 @app.command(epilog="Example:\n\n  fastgen resources > resources.yaml")
@@ -543,6 +510,15 @@ def resources(project_dir: ProjectDir = None) -> None:
     with _exit_codes("nothing was written"):
         text = export_resources(project_dir)
     out.print(text, end="", markup=False, highlight=False, soft_wrap=True)
+
+
+def _evolve(command: str, *args: Any, quiet: bool, **options: Any) -> None:
+    """Run a command of fastgen.commands.evolve, then report its plan and files."""
+    from fastgen.commands import evolve
+
+    with _exit_codes(EVOLVE_INTERRUPTED):
+        result = getattr(evolve, command)(*args, status=_status(quiet), **options)
+    _report_evolve(result, quiet)
 
 
 def _report_evolve(result: EvolveResult, quiet: bool) -> None:

@@ -6,9 +6,13 @@ import os
 import secrets
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastgen.errors import UnsafeTarget
 from fastgen.questions import Answers, Questionnaire
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 def render(
@@ -28,6 +32,21 @@ def render(
         overwrite=True,
         quiet=True,
         cleanup_on_error=False,
+    )
+
+
+def template_environment(template_root: Path) -> jinja2.Environment:
+    """Jinja for the template's own files outside copier (revisions, macros), with the
+    settings of its copier.yml, so the same Jinja reads the same."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    return Environment(
+        loader=FileSystemLoader(template_root),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
     )
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from fastgen.commands.fields import Field
 from fastgen.commands.resource_diff import FieldChange
+from fastgen.render import template_environment
 
 MACROS = "templates/resource/macros.jinja"
 
@@ -41,19 +42,8 @@ class Table:
 
 
 def _macros(template_root: Path, context: Mapping[str, Any]) -> Any:
-    """The resource template's macros (the one place field types become code),
-    with the settings of its copier.yml, so the same Jinja reads the same."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    env = Environment(
-        loader=FileSystemLoader(template_root),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
-    return env.get_template(MACROS).make_module(dict(context))
+    """The resource template's macros: the one place field types become code."""
+    return template_environment(template_root).get_template(MACROS).make_module(dict(context))
 
 
 def type_renderer(template_root: Path) -> Callable[[Field], str]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastgen.commands.migrations import VERSIONS, head_and_next
+from fastgen.render import template_environment
 
 SCHEMA = "templates/schema"
 Action = Literal["create", "drop"]
@@ -53,18 +54,8 @@ def switch_revisions(
 
 
 def _add(project: Path, template_root: Path, part: Part, action: Action) -> None:
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
     down_revision, revision = head_and_next(project)
-    # The settings of the template's copier.yml, so the same Jinja reads the same.
-    env = Environment(
-        loader=FileSystemLoader(template_root),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
+    env = template_environment(template_root)
     text = env.get_template(f"{SCHEMA}/{action}_{part.table}.py.jinja").render(
         revision=revision, down_revision=down_revision
     )
