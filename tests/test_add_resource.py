@@ -7,6 +7,7 @@ tests/variants/test_resources.py.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 
 from conftest import Run, fastgen, tree_bytes
 from fastgen.commands import add_resource as pipeline
+from fastgen.commands import naming
 from fastgen.commands.fields import InvalidField, parse_field
 from fastgen.commands.naming import ResourceNames
 from fastgen.commands.wiring import WiringError, wire_model, wire_router
@@ -313,6 +315,77 @@ def test_refusals_change_nothing(project: Path, args: list[str], words: list[str
     assert_refused(run, *words)
     assert tree_bytes(project) == before
     assert git_status(project) == status
+
+
+LONG = "A" + "a" * 249
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["RevokedToken"], ["'revoked_token'", "clashes with the app's own modules or tables"]),
+        (["RefreshToken", "name:str"], ["'refresh_token'", "clashes"]),
+        (["Thing", "--plural", "refresh_tokens"], ["--plural 'refresh_tokens'", "clashes"]),
+        (["Thing", "--plural", "revoked_tokens"], ["--plural 'revoked_tokens'", "clashes"]),
+        (["Thing", "--plural", "alembic_version"], ["'alembic_version'", "clashes"]),
+        (["sqlite_master"], ["table 'sqlite_masters'", "SQLite or PostgreSQL keeps"]),
+        (["Thing", "--plural", "sqlite_sequence"], ["table 'sqlite_sequence'", "keeps"]),
+        (["PgClass"], ["table 'pg_classes'", "SQLite or PostgreSQL keeps"]),
+        (["Thing", "--plural", "pg_class"], ["table 'pg_class'", "keeps"]),
+        (["Thing", "--plural", "information_schema"], ["'information_schema'", "keeps"]),
+        (["Thing", "--plural", "returning"], ["table 'returning'", "SQLite keyword"]),
+    ],
+)
+def test_names_of_the_projects_or_the_databases_own_tables_are_refused(
+    project: Path, args: list[str], words: list[str]
+) -> None:
+    """Defect 10: these were accepted, and the migrations or imports then failed."""
+    before = tree_bytes(project)
+
+    run = add(project, *args)
+
+    assert_refused(run, *words)
+    assert tree_bytes(project) == before
+
+
+def test_every_table_and_model_module_of_a_project_is_reserved() -> None:
+    """The reserved names cover what the project template makes (whatever its options)."""
+    project = Path(__file__).parents[1] / "templates/project"
+    tables = {
+        match[1]
+        for path in project.rglob("*.jinja")
+        for match in re.finditer(r"__tablename__ = \"(\w+)\"", path.read_text())
+    }
+    models = {path.name.split(".")[0] for path in (project / "app/models").iterdir()}
+
+    assert tables | {"alembic_version"} <= naming.TABLES <= naming.RESERVED_MODULES
+    assert models - {"__init__"} <= naming.RESERVED_MODULES
+    assert {"users", "refresh_tokens", "revoked_tokens"} <= tables
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["None"], ["resource name 'None'", "class None is a Python keyword"]),
+        (["True"], ["class True is a Python keyword"]),
+        (["False"], ["class False is a Python keyword"]),
+        (["none"], ["class None is a Python keyword"]),
+        ([LONG], ["'Aaaaaaaaaaaaaaaaaaaa...aaaaaaaaaa'", "250 characters; at most 63"]),
+        (["Widget", "--plural", "w" * 64], ["--plural", "64 characters; at most 63"]),
+    ],
+    ids=["None", "True", "False", "none", "250-characters", "long-plural"],
+)  # fmt: skip
+def test_keywords_long_names_and_numbers_python_cannot_read_are_refused_in_one_line(
+    project: Path, args: list[str], words: list[str]
+) -> None:
+    """Defect 12: these exited 1 with `ruff check failed on the rendered resource: `
+    and nothing after the colon, or (the long name) with a traceback."""
+    before = tree_bytes(project)
+
+    run = add(project, *args)
+
+    assert_refused(run, *words)
+    assert tree_bytes(project) == before
 
 
 def test_outside_a_project_the_command_is_refused(tmp_path: Path) -> None:
