@@ -17,7 +17,7 @@ import pytest
 from conftest import Run, fastgen, tree_bytes
 from fastgen.commands import add_resource as pipeline
 from fastgen.commands import naming
-from fastgen.commands.fields import InvalidField, parse_field
+from fastgen.commands.fields import InvalidField, parse_field, parse_fields
 from fastgen.commands.naming import ResourceNames
 from fastgen.commands.wiring import WiringError, wire_model, wire_router
 from test_bad_input import assert_refused
@@ -364,16 +364,84 @@ def test_every_table_and_model_module_of_a_project_is_reserved() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        # the update schema's validator is `not_null`: ruff, mypy and the tests failed
+        ("not_null:str", "reserved"),
+        ("field_validator:int", "reserved"),
+        ("classmethod:int", "reserved"),
+        ("mapped_column:int", "reserved"),
+        # the model's constructor takes `self` first: create answered 500
+        ("self:str", "reserved"),
+        # pydantic.BaseModel's own attributes: mypy failed
+        ("copy:str", "an attribute of every model and schema"),
+        ("schema:str", "an attribute of every model and schema"),
+        ("validate:int", "an attribute of every model and schema"),
+        ("construct:str", "an attribute of every model and schema"),
+        ("dict:str", "an attribute of every model and schema"),
+        ("schema_json:str", "an attribute of every model and schema"),
+        ("json:str", "reserved"),
+        ("metadata:str", "an attribute of every model and schema"),
+        # PostgreSQL: system columns, and names it would cut to 63 characters
+        ("xmin:int", "a column PostgreSQL gives every table"),
+        ("ctid:int", "a column PostgreSQL gives every table"),
+        ("c" * 64 + ":int", "has 64 characters; at most 63"),
+        ("c" * 61 + ":ref:User", f"column '{'c' * 61}_id' has 64 characters"),
+        # SQLite: keywords SQLAlchemy leaves unquoted
+        ("returning:int", "an SQLite keyword"),
+        ("nothing:str", "an SQLite keyword"),
+        # enum choices are members of a str enum: `mro` stopped the import of the
+        # model (the app did not start), a str method failed mypy
+        ("status:enum:draft,mro", "choice 'mro'"),
+        ("status:enum:title,draft", "choice 'title'"),
+        ("status:enum:count,index", "choice 'count'"),
+        # an enum field's class beside the resource's own classes
+        ("create:enum:a,b", "...Create"),
+        ("not_found:enum:a,b", "...NotFound"),
+    ],
+)
+def test_field_names_and_choices_that_broke_the_project_are_refused(text: str, why: str) -> None:
+    """Defect 11: each was accepted and the project's ruff, mypy, migrations or app failed."""
+    with pytest.raises(InvalidField) as refused:
+        parse_field(text)
+
+    assert f"field {text!r}" in refused.value.message
+    assert why in refused.value.message
+
+
+def test_two_enum_fields_of_one_class_name_are_refused() -> None:
+    with pytest.raises(InvalidField, match="enum class would be that of 'a_1'"):
+        parse_fields(["a_1:enum:x,y", "a1:enum:x,y"])
+
+
+def test_names_that_are_still_fine_are_accepted() -> None:
+    """What the refusals above must not take: names that work (checked by the
+    generator fuzz), the longest ones included."""
+    for text in ["fields:str", "model:int", "name:enum:name,value", "c" * 63 + ":int"]:
+        parse_field(text)
+    for text in ["first:int", "range:int", "select:str", "order:int", "user:ref:User"]:
+        parse_field(text)
+    assert ResourceNames.of("M" + "m" * 61).plural == "m" * 62 + "s"
+    assert ResourceNames.of("Thing", "t" * 63).plural == "t" * 63
+
+
+@pytest.mark.parametrize(
     ("args", "words"),
     [
         (["None"], ["resource name 'None'", "class None is a Python keyword"]),
         (["True"], ["class True is a Python keyword"]),
         (["False"], ["class False is a Python keyword"]),
         (["none"], ["class None is a Python keyword"]),
+        (["Widget", "x:int:default=007"], ["default '007'", "write the number plainly, as 7"]),
+        (["Widget", "x:int:default=\u0663"], ["default '\u0663'", "use ASCII digits"]),
+        (["Widget", "x:float:default=\u0663.5"], ["use ASCII digits"]),
+        (["Widget", "x:decimal:default=\u0663"], ["use ASCII digits"]),
+        (["Widget", "x:float:default=007"], ["write the number plainly, as 7.0"]),
         ([LONG], ["'Aaaaaaaaaaaaaaaaaaaa...aaaaaaaaaa'", "250 characters; at most 63"]),
         (["Widget", "--plural", "w" * 64], ["--plural", "64 characters; at most 63"]),
     ],
-    ids=["None", "True", "False", "none", "250-characters", "long-plural"],
+    ids=["None", "True", "False", "none", "007", "arabic-3", "arabic-3.5", "arabic-decimal",
+         "float-007", "250-characters", "long-plural"],
 )  # fmt: skip
 def test_keywords_long_names_and_numbers_python_cannot_read_are_refused_in_one_line(
     project: Path, args: list[str], words: list[str]
