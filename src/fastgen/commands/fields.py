@@ -58,11 +58,17 @@ _RESERVED = frozenset(
     | {"str", "int", "float", "bool", "date", "datetime", "decimal", "uuid", "json", "sa", "op"}
     | {"not_null", "field_validator", "classmethod", "object", "mapped_column", "self"}
 )
+# The project's ruff: `l = ...` is E741 (ambiguous name), and a string assigned
+# to a name like these is S105 (a hard-coded password), as an enum member
+# `token = "token"` or a schema's `password: Text = "..."` would be.
+_AMBIGUOUS = frozenset({"l"})
+_SECRET_LIKE = re.compile(r"(^|_)(pas+wo?r?d|pass(phrase)?|pwd|token|secrete?)($|_)")
 _TAKEN = (
     (_RESERVED, "reserved (every resource has or uses it)"),
     (PYDANTIC_ATTRIBUTES | SQLALCHEMY_ATTRIBUTES, "an attribute of every model and schema"),
     (SYSTEM_COLUMNS, "a column PostgreSQL gives every table"),
     (UNQUOTED_KEYWORDS, "an SQLite keyword"),
+    (_AMBIGUOUS, "ambiguous (ruff's E741)"),
 )
 # An enum's choices become its members: a member named as a method of str (the
 # members are strs) fails mypy, and `mro` fails the import of the model.
@@ -211,6 +217,11 @@ def _argument(type_: str, arg: str, refuse: Any) -> dict[str, Any]:
                     f"choice {choice!r}: the choices become attributes of a str enum "
                     f"class, which has {choice!r} already"
                 )
+            if choice in _AMBIGUOUS or _SECRET_LIKE.search(choice):
+                raise refuse(
+                    f"choice {choice!r}: the member {choice} = {choice!r} fails the project's "
+                    "ruff (an ambiguous name, or a string taken for a hard-coded password)"
+                )
         if len(set(choices)) != len(choices):
             raise refuse("a choice is given twice")
         return {"choices": choices}
@@ -230,6 +241,15 @@ def _check_modifiers(parsed: Field, refuse: Any) -> None:
         )
         if problem:
             raise refuse(f"default {parsed.default!r}: {problem}")
+    if (
+        parsed.default is not None
+        and parsed.type in {"str", "text", "email"}
+        and _SECRET_LIKE.search(parsed.name)
+    ):
+        raise refuse(
+            f"a default for {parsed.name!r}: the project's ruff (S105) takes a string "
+            "assigned to a name like that for a hard-coded password"
+        )
     if parsed.type == "json" and (parsed.unique or parsed.index):
         raise refuse("json fields cannot be unique or indexed")
 

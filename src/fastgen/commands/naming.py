@@ -48,6 +48,10 @@ RESERVED_CLASSES = frozenset(
     | {"Field", "Float", "ForeignKey", "Integer", "JSON", "JsonValue", "Literal"}
     | {"Mapped", "NotFound", "Numeric", "Query", "Response", "StrEnum", "String", "Text"}
     | {"TimestampMixin", "UTCDateTime", "UUID", "Uuid", "User", "UserNotFound"}
+    | {"AsyncSession", "Awaitable", "BaseRepository", "BaseService", "CurrentUser"}
+    | {"Depends", "DuplicateError", "IdPath", "MissingReferenceError", "SessionDep"}
+    | {"Page", "Resources", "SkipJsonSchema", "UserFactory", "UserRepository"}
+    | {"UserRepositoryDep"}
 )
 
 
