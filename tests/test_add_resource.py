@@ -503,6 +503,25 @@ def test_a_model_that_sorts_before_base_is_imported_as_ruff_sorts_it(project: Pa
     assert done.returncode == 0, done.stdout
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="wiring sorts module names as plain strings (level10 before level2); the "
+    "project's ruff sorts numbers naturally (I001 on the imports, RUF022 on __all__)",
+)
+def test_models_named_with_numbers_are_imported_as_ruff_sorts_them(project: Path) -> None:
+    from ruff.__main__ import find_ruff_bin
+
+    assert add(project, "Level2", "name:str").exit_code == 0
+    assert add(project, "Level10", "name:str").exit_code == 0
+    done = subprocess.run(
+        [find_ruff_bin(), "check", "--select", "I,RUF022", "--config",
+         str(project / "pyproject.toml"), str(project / "app/models/__init__.py")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stdout
+
+
 def test_outside_a_project_the_command_is_refused(tmp_path: Path) -> None:
     run = fastgen("add", "resource", "Category", "--project-dir", str(tmp_path))
 
