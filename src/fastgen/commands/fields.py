@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from fastgen.commands.naming import MAX_IDENTIFIER, UNQUOTED_KEYWORDS
 from fastgen.errors import UserInputError
 
 TYPES = (
@@ -36,13 +37,52 @@ INDEXABLE_LENGTH = 600
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*\Z")
 _CHOICE = re.compile(r"[a-z][a-z0-9_]*\Z")
 _REF = re.compile(r"[A-Z][A-Za-z0-9]*\Z")
-# Columns every resource has, list query parameters, SQLAlchemy's and
-# pydantic's own attributes, and the types the generated classes annotate with
-# (a field `date` would shadow the type `date` in its class body).
+# Number defaults land in the code as written: a plain ASCII literal, as Python
+# reads it (int() also takes `007`, ` 7` and `٣`, which are no Python literals).
+_INT_LITERAL = re.compile(r"-?(0|[1-9][0-9]*)\Z")
+_FLOAT_LITERAL = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?\Z")
+# pydantic.BaseModel's own attributes besides model_* (a field must not
+# override them: mypy refuses the schema); tests/attack/test_generator.py holds
+# this list to the pydantic the generated project installs.
+PYDANTIC_ATTRIBUTES = frozenset(
+    {"construct", "copy", "dict", "from_orm", "json", "parse_file", "parse_obj"}
+    | {"parse_raw", "schema", "schema_json", "update_forward_refs", "validate"}
+)
+# sqlalchemy.orm.DeclarativeBase's, likewise held to the project's SQLAlchemy.
+SQLALCHEMY_ATTRIBUTES = frozenset({"metadata", "registry"})
+# Columns PostgreSQL gives every table itself (CREATE TABLE refuses them).
+SYSTEM_COLUMNS = frozenset({"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"})
+# Columns every resource has, list query parameters, the names the generated
+# classes use in their bodies after the fields (a field `date` would shadow the
+# type `date` in its class body; the update schema's validator is `not_null`,
+# decorated with `field_validator` and `classmethod`, taking an `object`; the
+# model's columns are `mapped_column`s), and `self`, which the model's
+# constructor takes first.
 _RESERVED = frozenset(
     {"id", "owner", "owner_id", "created_at", "updated_at", "skip", "limit", "sort"}
-    | {"metadata", "registry", "str", "int", "float", "bool", "date", "datetime"}
-    | {"decimal", "uuid", "json", "sa", "op"}
+    | {"str", "int", "float", "bool", "date", "datetime", "decimal", "uuid", "json", "sa", "op"}
+    | {"not_null", "field_validator", "classmethod", "object", "mapped_column", "self"}
+)
+# The project's ruff: `l = ...` is E741 (ambiguous name), and a string assigned
+# to a name like these is S105 (a hard-coded password), as an enum member
+# `token = "token"` or a schema's `password: Text = "..."` would be.
+_AMBIGUOUS = frozenset({"l"})
+_SECRET_LIKE = re.compile(r"(^|_)(pas+wo?r?d|pass(phrase)?|pwd|token|secrete?)($|_)")
+_TAKEN = (
+    (_RESERVED, "reserved (every resource has or uses it)"),
+    (PYDANTIC_ATTRIBUTES | SQLALCHEMY_ATTRIBUTES, "an attribute of every model and schema"),
+    (SYSTEM_COLUMNS, "a column PostgreSQL gives every table"),
+    (UNQUOTED_KEYWORDS, "an SQLite keyword"),
+    (_AMBIGUOUS, "ambiguous (ruff's E741)"),
+)
+# An enum's choices become its members: a member named as a method of str (the
+# members are strs) fails mypy, and `mro` fails the import of the model.
+_ENUM_TAKEN = frozenset(name for name in dir(str) if not name.startswith("_")) | {"mro"}
+# An enum field `status` of Product is the class ProductStatus, beside the
+# resource's own classes ProductCreate, ProductNotFound, ...
+_CLASS_SUFFIXES = frozenset(
+    {"Create", "Update", "Read", "Query", "Sort", "NotFound", "Conflict", "InUse"}
+    | {"Service", "ServiceDep", "Repository"}
 )
 
 
@@ -103,11 +143,20 @@ class Field:
 def parse_fields(texts: Iterable[str]) -> list[Field]:
     fields: list[Field] = []
     seen: set[str] = set()
+    enum_classes: dict[str, str] = {}  # ProductA1 -> a_1
     for text in texts:
         parsed = parse_field(text)
         if parsed.column in seen:
             raise InvalidField(f"field {text!r}: {parsed.column!r} is given twice")
         seen.add(parsed.column)
+        if parsed.type == "enum":
+            # `a_1` and `a1` would both be the enum class ...A1.
+            first = enum_classes.setdefault(_pascal(parsed.name), parsed.name)
+            if first != parsed.name:
+                raise InvalidField(
+                    f"field {text!r}: its enum class would be that of {first!r} "
+                    f"(...{_pascal(parsed.name)})"
+                )
         fields.append(parsed)
     return fields
 
@@ -124,8 +173,16 @@ def parse_field(text: str) -> Field:
         raise refuse(f"name {name!r}: use lower_snake_case, starting with a letter")
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
         raise refuse(f"name {name!r} is a Python keyword")
-    if name in _RESERVED or name.startswith("model_"):
-        raise refuse(f"name {name!r} is reserved (every resource has or uses it)")
+    if name.startswith("model_"):
+        raise refuse(f"name {name!r} is reserved (pydantic's models have model_* names)")
+    for names, why in _TAKEN:
+        if name in names:
+            raise refuse(f"name {name!r} is {why}")
+    if type_ == "enum" and _pascal(name) in _CLASS_SUFFIXES:
+        raise refuse(
+            f"name {name!r}: an enum field's class would take the name of the resource's "
+            f"class ...{_pascal(name)}"
+        )
     if type_ not in TYPES:
         raise refuse(f"unknown type {type_!r} (known: {', '.join(TYPES)})")
 
@@ -148,8 +205,18 @@ def parse_field(text: str) -> Field:
             raise refuse(f"modifier {key!r} is given twice")
         values[key] = value if key == "default" else True
     parsed = Field(**values)
+    if len(parsed.column) > MAX_IDENTIFIER:
+        raise refuse(
+            f"column {parsed.column!r} has {len(parsed.column)} characters; at most "
+            f"{MAX_IDENTIFIER} (PostgreSQL's limit for names)"
+        )
     _check_modifiers(parsed, refuse)
     return parsed
+
+
+def _pascal(snake: str) -> str:
+    """The class-name form of a snake_case name, as the resource template makes it."""
+    return "".join(part.capitalize() for part in snake.split("_"))
 
 
 def _is_modifier(part: str) -> bool:
@@ -173,6 +240,16 @@ def _argument(type_: str, arg: str, refuse: Any) -> dict[str, Any]:
         for choice in choices:
             if not _CHOICE.match(choice) or keyword.iskeyword(choice):
                 raise refuse(f"choice {choice!r}: use lower_snake_case names, not keywords")
+            if choice in _ENUM_TAKEN:
+                raise refuse(
+                    f"choice {choice!r}: the choices become attributes of a str enum "
+                    f"class, which has {choice!r} already"
+                )
+            if choice in _AMBIGUOUS or _SECRET_LIKE.search(choice):
+                raise refuse(
+                    f"choice {choice!r}: the member {choice} = {choice!r} fails the project's "
+                    "ruff (an ambiguous name, or a string taken for a hard-coded password)"
+                )
         if len(set(choices)) != len(choices):
             raise refuse("a choice is given twice")
         return {"choices": choices}
@@ -187,9 +264,20 @@ def _check_modifiers(parsed: Field, refuse: Any) -> None:
     elif parsed.type not in DEFAULTABLE:
         raise refuse(f"a default is not supported for {parsed.type} fields")
     else:
-        problem = _default_problem(parsed, parsed.default)
+        problem = _default_problem(parsed, parsed.default) or _literal_problem(
+            parsed.type, parsed.default
+        )
         if problem:
             raise refuse(f"default {parsed.default!r}: {problem}")
+    if (
+        parsed.default is not None
+        and parsed.type in {"str", "text", "email"}
+        and _SECRET_LIKE.search(parsed.name)
+    ):
+        raise refuse(
+            f"a default for {parsed.name!r}: the project's ruff (S105) takes a string "
+            "assigned to a name like that for a hard-coded password"
+        )
     if parsed.type == "json" and (parsed.unique or parsed.index):
         raise refuse("json fields cannot be unique or indexed")
     indexed = "unique" if parsed.unique else "indexed" if parsed.index else None
@@ -203,6 +291,17 @@ def _check_modifiers(parsed: Field, refuse: Any) -> None:
             f"a str that is {indexed} may hold at most {INDEXABLE_LENGTH} characters"
             " (an index row must fit a long value)"
         )
+
+
+def _literal_problem(type_: str, value: str) -> str | None:
+    """Why a valid number default cannot stand in the code as written, or None."""
+    if type_ in {"int", "float", "decimal"} and not value.isascii():
+        return "use ASCII digits"
+    literal = {"int": _INT_LITERAL, "float": _FLOAT_LITERAL}.get(type_)
+    if literal is None or literal.match(value):
+        return None
+    plain = int(value) if type_ == "int" else float(value)
+    return f"write the number plainly, as {plain!r}"
 
 
 def _default_problem(parsed: Field, value: str) -> str | None:

@@ -16,15 +16,32 @@ class InvalidName(UserInputError):
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 _SNAKE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*\Z")
+# PostgreSQL cuts longer names to 63 bytes (NAMEDATALEN - 1) without a word, and
+# the shortened table or column then differs from the models (`alembic check`).
+# Constraint and index names are not limited by it: SQLAlchemy shortens the
+# names it builds from the naming convention alike in models and migrations.
+MAX_IDENTIFIER = 63
 # Modules, tables and classes the project already has, and names imported
 # into a resource's own files (a resource `String` would shadow sqlalchemy's).
+# tests/test_add_resource.py holds TABLES to every table a project can have.
+TABLES = frozenset({"users", "refresh_tokens", "revoked_tokens", "alembic_version"})
 RESERVED_MODULES = frozenset(
     {"admin", "api", "auth", "base", "common", "core", "health", "page", "resource"}
-    | {"resources", "token", "tokens", "user", "users", "alembic_version", "v1"}
+    | {"resources", "token", "tokens", "user", "v1"}
+    | TABLES
+    | {"refresh_token", "revoked_token"}
     # local names of the generated services, routers and tests
     | {"client", "data", "equal", "headers", "query", "response", "router", "status"}
-    | {"url", "values", "write"}
+    | {"url", "values", "write", "self", "ref_id", "rows", "total"}
 )
+# Tables the databases keep for themselves: SQLite refuses to create any table
+# named sqlite_*, and PostgreSQL finds its catalogs (pg_*) before the app's tables.
+SYSTEM_PREFIXES = ("sqlite_", "pg_")
+SYSTEM_TABLES = frozenset({"information_schema"})
+# SQLite keywords that SQLAlchemy writes unquoted although SQLite cannot take
+# them as a table or column name there (`INSERT ... RETURNING`); SQLite's other
+# keywords are quoted or taken as names (tests/attack/test_generator.py).
+UNQUOTED_KEYWORDS = frozenset({"nothing", "returning"})
 RESERVED_CLASSES = frozenset(
     {"Any", "Annotated", "APIRouter", "AwareDatetime", "Base", "BaseModel", "Boolean"}
     | {"CachedUser", "ConfigDict", "Conflict", "Date", "Decimal", "EmailStr", "Enum"}
@@ -32,7 +49,16 @@ RESERVED_CLASSES = frozenset(
     | {"Literal", "Mapped", "NotFound", "Numeric", "Query", "Response", "StrEnum"}
     | {"String", "Text"}
     | {"TimestampMixin", "UTCDateTime", "UUID", "Uuid", "User", "UserNotFound"}
+    | {"AsyncSession", "Awaitable", "BaseRepository", "BaseService", "CurrentUser"}
+    | {"Depends", "DuplicateError", "IdPath", "MissingReferenceError", "SessionDep"}
+    | {"Page", "Resources", "SkipJsonSchema", "UserFactory", "UserRepository"}
+    | {"UserRepositoryDep"}
 )
+
+
+def _short(text: str) -> str:
+    """`text` quoted, its middle left out when long (a refusal stays one readable line)."""
+    return repr(text) if len(text) <= 40 else repr(f"{text[:20]}...{text[-10:]}")
 
 
 def snake_case(name: str) -> str:
@@ -77,12 +103,26 @@ class ResourceNames:
                 f"--plural {names.plural!r}: must differ from the singular {module!r}"
             )
         for word in (module, names.plural):
-            if keyword.iskeyword(word) or keyword.issoftkeyword(word):
-                raise InvalidName(f"resource name {name!r}: {word!r} is a Python keyword")
-            if word in RESERVED_MODULES:
+            said = f"--plural {_short(word)}" if plural == word else f"resource name {_short(name)}"
+            if len(word) > MAX_IDENTIFIER:
                 raise InvalidName(
-                    f"resource name {name!r}: {word!r} clashes with the app's own modules"
+                    f"{said}: {_short(word)} has {len(word)} characters; at most "
+                    f"{MAX_IDENTIFIER} (PostgreSQL's limit for table and other names)"
                 )
+            if keyword.iskeyword(word) or keyword.issoftkeyword(word):
+                raise InvalidName(f"{said}: {word!r} is a Python keyword")
+            if word in RESERVED_MODULES:
+                raise InvalidName(f"{said}: {word!r} clashes with the app's own modules or tables")
+        said = f"--plural {plural!r}" if plural else f"resource name {name!r}"
+        if names.plural.startswith(SYSTEM_PREFIXES) or names.plural in SYSTEM_TABLES:
+            raise InvalidName(
+                f"{said}: table {names.plural!r} is a name SQLite or PostgreSQL keeps for "
+                "its own tables (sqlite_*, pg_*, information_schema)"
+            )
+        if names.plural in UNQUOTED_KEYWORDS:
+            raise InvalidName(f"{said}: table {names.plural!r} is an SQLite keyword")
+        if keyword.iskeyword(names.cls):
+            raise InvalidName(f"resource name {name!r}: class {names.cls} is a Python keyword")
         if names.cls in RESERVED_CLASSES:
             raise InvalidName(
                 f"resource name {name!r}: class {names.cls} clashes with a name "
