@@ -523,12 +523,6 @@ def test_keywords_long_names_and_numbers_python_cannot_read_are_refused_in_one_l
     assert tree_bytes(project) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="wiring.wire_model puts a module that sorts before `base` above the "
-    "`from app.models.base import Base` line with a blank line between: the "
-    "project's ruff (I001) fails for Address, Account, Article, ...",
-)
 def test_a_model_that_sorts_before_base_is_imported_as_ruff_sorts_it(project: Path) -> None:
     from ruff.__main__ import find_ruff_bin
 
@@ -542,11 +536,6 @@ def test_a_model_that_sorts_before_base_is_imported_as_ruff_sorts_it(project: Pa
     assert done.returncode == 0, done.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="wiring sorts module names as plain strings (level10 before level2); the "
-    "project's ruff sorts numbers naturally (I001 on the imports, RUF022 on __all__)",
-)
 def test_models_named_with_numbers_are_imported_as_ruff_sorts_them(project: Path) -> None:
     from ruff.__main__ import find_ruff_bin
 

@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import Run, fastgen, tree_bytes
 from test_bad_input import assert_refused
@@ -282,3 +283,30 @@ def test_apply_refuses_a_file_it_cannot_follow(project: Path, text: str, words: 
 
 def test_apply_without_its_file_says_how_to_write_it(project: Path) -> None:
     assert_refused(run(project, "apply"), "resources.yaml", "fastgen resources")
+
+
+def test_a_record_an_earlier_fastgen_wrote_under_looser_rules_is_still_read(
+    project: Path,
+) -> None:
+    """0.1.0 let `text` fields be indexed and `str` fields of any length be unique;
+    its projects must stay readable, updatable and changeable."""
+    record = project / ".fastgen/resources/products.yml"
+    text = record.read_text()
+    fields = yaml.safe_load(text)["fields"]
+    notes = next(f for f in fields if f["name"] == "notes")
+    assert notes["type"] == "text" and notes["index"] is False
+    record.write_text(
+        text.replace(
+            "    index: false\n    length: null\n    name: notes",
+            "    index: true\n    length: null\n    name: notes",
+        )
+    )
+    assert yaml.safe_load(record.read_text())["fields"][2]["index"] is True
+    commit_all(project, "a record of 0.1.0's rules")
+
+    assert run(project, "check").exit_code in (0, 3)
+    done = run(project, "add", "field", "Product", "rank:int:optional")
+
+    assert done.exit_code == 0, done.stderr
+    # The rules of today still hold for what is written now.
+    assert_refused(run(project, "change", "field", "Product", "notes:text:index:optional"), "text")

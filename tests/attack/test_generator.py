@@ -363,11 +363,6 @@ def accepted(hostile: list[str], text: str) -> list[str]:
     return taken
 
 
-def _sorts_before_base(name: str) -> bool:
-    """A model module that wiring places badly (a known defect, not of input)."""
-    return naming.snake_case(name) < "base"
-
-
 def check(project: Path, venv: SharedVenv, postgres: PostgresCluster, cache: Path) -> None:
     """The generated project's lint, types and migrations."""
     runner = ProjectRunner(
@@ -396,7 +391,6 @@ def test_accepted_resources_make_a_project_whose_checks_pass(
     to each other."""
     cache = tmp_path_factory.mktemp("mypy-cache")
     names = accepted(hostile, "resource")
-    names = [name for name in names if not _sorts_before_base(name)]
     names = names[:: max(1, len(names) // 30)]  # about 30 of them
     choices = accepted(hostile, "status:enum:{}")
     everything = [
@@ -413,8 +407,6 @@ def test_accepted_resources_make_a_project_whose_checks_pass(
         copies = {db: shutil.copytree(made[db], folder / db) for db in made}
         added = 0
         for args in batch:
-            if _sorts_before_base(args[0]):
-                continue  # see test_add_resource.py's xfail on wiring
             for db, project in copies.items():
                 run = fastgen("add", "resource", *args, "--project-dir", str(project))
                 assert run.exit_code in (0, 2), (args, run.stderr)

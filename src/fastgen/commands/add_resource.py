@@ -161,7 +161,8 @@ def _ruff(*args: str) -> None:
     command = [find_ruff_bin(), *args]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise WorkFailed(f"ruff {args[0]} failed on the rendered resource: {done.stderr.strip()}")
+        said = done.stderr.strip() or done.stdout.strip() or f"exit {done.returncode}"
+        raise WorkFailed(f"ruff {args[0]} failed on the rendered code: {said.splitlines()[0]}")
 
 
 def wire(project: Project, names: ResourceNames) -> dict[str, bytes]:

@@ -161,7 +161,15 @@ def parse_fields(texts: Iterable[str]) -> list[Field]:
     return fields
 
 
-def parse_field(text: str) -> Field:
+def parse_field(text: str, *, recorded: bool = False) -> Field:
+    """A field of the grammar. `recorded`: one read back from a resource's record,
+    which an earlier fastgen wrote under the rules of its day: its shape and what is
+    written into code as it stands (numbers, dates) are checked; the rules added
+    since to keep new projects out of trouble (reserved names, index sizes, the
+    API's rules for string defaults) are not, so that a project they would refuse
+    today can still be read, updated and changed."""
+    strict = not recorded
+
     def refuse(problem: str) -> InvalidField:
         return InvalidField(f"field {text!r}: {problem}")
 
@@ -173,12 +181,12 @@ def parse_field(text: str) -> Field:
         raise refuse(f"name {name!r}: use lower_snake_case, starting with a letter")
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
         raise refuse(f"name {name!r} is a Python keyword")
-    if name.startswith("model_"):
+    if strict and name.startswith("model_"):
         raise refuse(f"name {name!r} is reserved (pydantic's models have model_* names)")
-    for names, why in _TAKEN:
+    for names, why in _TAKEN if strict else ():
         if name in names:
             raise refuse(f"name {name!r} is {why}")
-    if type_ == "enum" and _pascal(name) in _CLASS_SUFFIXES:
+    if strict and type_ == "enum" and _pascal(name) in _CLASS_SUFFIXES:
         raise refuse(
             f"name {name!r}: an enum field's class would take the name of the resource's "
             f"class ...{_pascal(name)}"
@@ -205,12 +213,12 @@ def parse_field(text: str) -> Field:
             raise refuse(f"modifier {key!r} is given twice")
         values[key] = value if key == "default" else True
     parsed = Field(**values)
-    if len(parsed.column) > MAX_IDENTIFIER:
+    if strict and len(parsed.column) > MAX_IDENTIFIER:
         raise refuse(
             f"column {parsed.column!r} has {len(parsed.column)} characters; at most "
             f"{MAX_IDENTIFIER} (PostgreSQL's limit for names)"
         )
-    _check_modifiers(parsed, refuse)
+    _check_modifiers(parsed, refuse, strict)
     return parsed
 
 
@@ -258,17 +266,22 @@ def _argument(type_: str, arg: str, refuse: Any) -> dict[str, Any]:
     return {"ref": arg}
 
 
-def _check_modifiers(parsed: Field, refuse: Any) -> None:
+def _check_modifiers(parsed: Field, refuse: Any, strict: bool = True) -> None:
     if parsed.default is None:
         pass
     elif parsed.type not in DEFAULTABLE:
         raise refuse(f"a default is not supported for {parsed.type} fields")
     else:
-        problem = _default_problem(parsed, parsed.default) or _literal_problem(
-            parsed.type, parsed.default
+        # A string default is written into code as a JSON literal whatever it holds;
+        # the API's rules for it are policy, which a recorded field predates.
+        policy = strict or parsed.type not in {"str", "text", "email"}
+        problem = (_default_problem(parsed, parsed.default) if policy else None) or (
+            _literal_problem(parsed.type, parsed.default)
         )
         if problem:
             raise refuse(f"default {parsed.default!r}: {problem}")
+    if not strict:
+        return
     if (
         parsed.default is not None
         and parsed.type in {"str", "text", "email"}

@@ -191,7 +191,7 @@ def _check_field(values: Any, where: str) -> str:
         raise InvalidRecord(f"{where}: not a recorded field: {keys!r}")
     recorded = {k: v for k, v in values.items() if k in core}
     try:
-        parsed = parse_field(_field_text(recorded))
+        parsed = parse_field(_field_text(recorded), recorded=True)
     except UserInputError as error:
         raise InvalidRecord(f"{where}: {error.message}") from None
     if _typed(parsed.answers()) != _typed({**Field(name="", type="").answers(), **recorded}):

@@ -10,6 +10,7 @@ cannot be found, WiringError says what to add by hand.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TypeVar
 
@@ -67,8 +68,13 @@ def wire_model(source: str, module: str, cls: str, line_length: int) -> str:
     if not any(_import_from(body[i], wanted) for i in models):
         # isort's place: before the first model module sorting after this one.
         names = {i: _module_name(body[i]) for i in models}
-        at = next((i for i in models if names[i] > wanted), models[-1] + 1)
-        body.insert(at, cst.parse_statement(f"from {wanted} import {cls}\n"))
+        at = next((i for i in models if natural(names[i]) > natural(wanted)), models[-1] + 1)
+        line = cst.parse_statement(f"from {wanted} import {cls}\n")
+        if at == models[0]:
+            # First of the block: the blank line or comment above the block stays above it.
+            line = line.with_changes(leading_lines=body[at].leading_lines)
+            body[at] = body[at].with_changes(leading_lines=[])
+        body.insert(at, line)
         exports = [i + 1 if i >= at else i for i in exports]
     statement = body[exports[0]]
     listed = _all_list(statement)
@@ -141,6 +147,12 @@ def _remove_import_name(
     return new.with_changes(
         leading_lines=statement.leading_lines, trailing_whitespace=statement.trailing_whitespace
     )
+
+
+def natural(name: str) -> list[str | int]:
+    """The order ruff's isort (and RUF022) gives names: numbers by their value, so
+    level2 comes before level10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
 def _parse(source: str, path: str) -> cst.Module:
@@ -219,7 +231,7 @@ def _add_import_name(
     if "\n" in tree.code_for_node(small):
         names = _insert_element(small.names, present, name, cst.ImportAlias(cst.Name(name)))
         return statement.with_changes(body=[small.with_changes(names=names)])
-    items = sorted([*present, name])
+    items = sorted([*present, name], key=natural)
     text = f"from {_dotted(small.module)} import {', '.join(items)}"
     if len(text) > line_length:
         text = (
@@ -243,7 +255,7 @@ def _insert_sorted(
         return listed.with_changes(
             elements=_insert_element(listed.elements, present, value, cst.Element(quoted))
         )
-    items = [f'"{item}"' for item in sorted([*present, value])]
+    items = [f'"{item}"' for item in sorted([*present, value], key=natural)]
     text = f"[{', '.join(items)}]"
     if len(prefix) + len(text) > line_length:
         text = "[\n" + "".join(f"    {item},\n" for item in items) + "]"
@@ -257,7 +269,7 @@ def _insert_element(
 ) -> list[_Listed]:
     """Insert `new` into a one-per-line sequence at its sorted place, keeping
     every existing element and the comment after it."""
-    at = next((i for i, item in enumerate(present) if item > value), len(present))
+    at = next((i for i, item in enumerate(present) if natural(item) > natural(value)), len(present))
     result = list(elements)
     separator = next(
         (
