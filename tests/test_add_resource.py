@@ -20,6 +20,7 @@ from fastgen.commands import naming
 from fastgen.commands.fields import InvalidField, parse_field, parse_fields
 from fastgen.commands.naming import ResourceNames
 from fastgen.commands.wiring import WiringError, wire_model, wire_router
+from fastgen.errors import UserInputError
 from test_bad_input import assert_refused
 
 CATEGORY = ["name:str:80:unique"]
@@ -67,6 +68,13 @@ def add(project: Path, *args: str) -> Run:
         ("Box", "Box", "box", "boxes", "/boxes"),
         ("Day", "Day", "day", "days", "/days"),
         ("HTTPLog", "HttpLog", "http_log", "http_logs", "/http-logs"),
+        # English plurals (inflect's), not a suffix rule
+        ("Person", "Person", "person", "people", "/people"),
+        ("SalesPerson", "SalesPerson", "sales_person", "sales_people", "/sales-people"),
+        ("Child", "Child", "child", "children", "/children"),
+        ("Bus", "Bus", "bus", "buses", "/buses"),
+        ("Analysis", "Analysis", "analysis", "analyses", "/analyses"),
+        ("Quiz", "Quiz", "quiz", "quizzes", "/quizzes"),
     ],
 )
 def test_names_follow_the_resource(name: str, cls: str, module: str, plural: str, url: str) -> None:
@@ -76,7 +84,24 @@ def test_names_follow_the_resource(name: str, cls: str, module: str, plural: str
 
 
 def test_plural_overrides_the_english_one() -> None:
-    assert ResourceNames.of("Person", "people").url == "/people"
+    assert ResourceNames.of("Person", "persons").url == "/persons"
+    assert ResourceNames.of("Sheep", "flock").plural == "flock"
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("Widgets", ["'Widgets'", "looks plural", "singular"]),
+        ("OrderLines", ["looks plural"]),
+        ("People", ["looks plural"]),
+        ("Sheep", ["plural is the same word", "--plural"]),
+        ("Series", ["plural is the same word", "--plural"]),
+    ],
+)
+def test_a_name_with_no_plural_of_its_own_is_refused(name: str, words: list[str]) -> None:
+    with pytest.raises(UserInputError) as refused:
+        ResourceNames.of(name)
+    assert all(word in refused.value.message for word in words), refused.value.message
 
 
 # ------------------------------------------------------------------ fields

@@ -3,11 +3,16 @@ order_lines, URL /order-lines."""
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fastgen.errors import UserInputError
+
+if TYPE_CHECKING:
+    import inflect
 
 
 class InvalidName(UserInputError):
@@ -68,12 +73,32 @@ def snake_case(name: str) -> str:
 
 
 def pluralize(snake: str) -> str:
-    """English plural of the last word: category -> categories, box -> boxes."""
-    if re.search(r"[^aeiou]y\Z", snake):
-        return snake[:-1] + "ies"
-    if snake.endswith(("s", "x", "z", "ch", "sh")):
-        return snake + "es"
-    return snake + "s"
+    """The English plural of the last word (inflect's): category -> categories,
+    person -> people, datum -> data, order_line -> order_lines. A word that is
+    its own plural (sheep, series) comes back as it is."""
+    head, _, last = snake.rpartition("_")
+    return f"{head}_{_english().plural_noun(last)}" if head else _english().plural_noun(last)
+
+
+def looks_plural(snake: str) -> bool:
+    """Whether the last word is a plural already (widgets, boxes, people, data).
+
+    inflect's singular_noun also strips the s of singulars (bus -> bu), so a word
+    ending in s counts as plural only when inflect would pluralise it by a bare s
+    (widgets -> widgetss); other words when they are the plural of their singular."""
+    last = snake.rpartition("_")[2]
+    english = _english()
+    if last.endswith("s"):
+        return bool(english.plural_noun(last) == last + "s")
+    singular = english.singular_noun(last)
+    return isinstance(singular, str) and singular != last and english.plural_noun(singular) == last
+
+
+@functools.cache
+def _english() -> inflect.engine:
+    import inflect
+
+    return inflect.engine()
 
 
 @dataclass(frozen=True)
@@ -98,10 +123,6 @@ class ResourceNames:
         if plural is not None and not _SNAKE.match(plural):
             raise InvalidName(f"--plural {plural!r}: use lower_snake_case, starting with a letter")
         names = cls(names.cls, module, plural or pluralize(module))
-        if names.plural == module:
-            raise InvalidName(
-                f"--plural {names.plural!r}: must differ from the singular {module!r}"
-            )
         for word in (module, names.plural):
             said = f"--plural {_short(word)}" if plural == word else f"resource name {_short(name)}"
             if len(word) > MAX_IDENTIFIER:
@@ -123,6 +144,18 @@ class ResourceNames:
             raise InvalidName(f"{said}: table {names.plural!r} is an SQLite keyword")
         if keyword.iskeyword(names.cls):
             raise InvalidName(f"resource name {name!r}: class {names.cls} is a Python keyword")
+        if plural is None and looks_plural(module):
+            raise InvalidName(
+                f"resource name {_short(name)} looks plural; name the resource in the "
+                "singular (its table and URL take the plural), or give --plural"
+            )
+        if names.plural == module and plural:
+            raise InvalidName(f"--plural {plural!r}: must differ from the singular {module!r}")
+        if names.plural == module:
+            raise InvalidName(
+                f"resource name {_short(name)}: its plural is the same word ({module!r}); "
+                "give the table and URL a name of their own with --plural"
+            )
         if names.cls in RESERVED_CLASSES:
             raise InvalidName(
                 f"resource name {name!r}: class {names.cls} clashes with a name "
