@@ -310,3 +310,19 @@ def test_a_record_an_earlier_fastgen_wrote_under_looser_rules_is_still_read(
     assert done.exit_code == 0, done.stderr
     # The rules of today still hold for what is written now.
     assert_refused(run(project, "change", "field", "Product", "notes:text:index:optional"), "text")
+
+
+def test_an_enum_becoming_text_keeps_every_value(project: Path) -> None:
+    done = run(project, "change", "field", "Product", "status:str:10:default=draft")
+
+    assert done.exit_code == 0, done.stderr
+    upgrade = new_revision(project).split("def downgrade")[0]
+    assert "update()" not in upgrade and "DATA" not in done.stdout  # no row is rewritten
+    assert "type_=sa.String(length=10)" in upgrade
+
+
+def test_a_revision_of_indexes_only_imports_what_it_uses(project: Path) -> None:
+    assert run(project, "change", "field", "Product", "stock:int:index:default=0").exit_code == 0
+
+    revision = new_revision(project)
+    assert "import sqlalchemy" not in revision and "create_index" in revision

@@ -59,10 +59,10 @@ class FieldChange:
 
     @property
     def removed_choices(self) -> list[str]:
-        if self.old is None or self.new is None or self.old.type != "enum":
+        # Only a narrower enum drops values: as str or text every value stays.
+        if self.old is None or self.new is None or (self.old.type, self.new.type) != ("enum",) * 2:
             return []
-        kept = set(self.new.choices) if self.new.type == "enum" else set()
-        return [choice for choice in self.old.choices if choice not in kept]
+        return [choice for choice in self.old.choices if choice not in self.new.choices]
 
     def risks(self) -> list[str]:
         """What this change does to the rows already stored, in a person's words."""

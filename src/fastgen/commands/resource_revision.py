@@ -178,7 +178,7 @@ def _alter(table: Table, old: Field, new: Field) -> Steps:
 def _altered(table: Table, old: Field, new: Field) -> list[list[str] | str]:
     steps: list[list[str] | str] = []
     column = f'sa.column("{new.column}")'
-    removed = [c for c in old.choices if old.type == "enum" and c not in new.choices]
+    removed = FieldChange("alter", old, new).removed_choices
     if removed and (new.default is not None or new.optional):
         fallback = "None" if new.default is None else literal(new, new.default)
         steps.append(_fill(table, new.column, fallback, f"{column}.in_({removed!r})"))
@@ -276,10 +276,11 @@ def _module(message: str, revision: str, down_revision: str, upgrade: str, downg
         imports.append("from datetime import date")
     if "Decimal(" in needs:
         imports.append("from decimal import Decimal")
+    libraries = ("import sqlalchemy as sa\n" if "sa." in needs else "") + "from alembic import op\n"
     return (
         f'"""{message}\n\nRevision ID: {revision}\nRevises: {down_revision}\n"""\n\n'
         + "\n".join(imports)
-        + "\n\nimport sqlalchemy as sa\nfrom alembic import op\n\n"
+        + f"\n\n{libraries}\n"
         f'revision: str = "{revision}"\n'
         f'down_revision: str | None = "{down_revision}"\n'
         "branch_labels: str | Sequence[str] | None = None\n"
