@@ -326,3 +326,11 @@ def test_a_revision_of_indexes_only_imports_what_it_uses(project: Path) -> None:
 
     revision = new_revision(project)
     assert "import sqlalchemy" not in revision and "create_index" in revision
+
+
+def test_an_enum_renamed_takes_its_check_along(project: Path) -> None:
+    assert run(project, "rename", "field", "Product", "status", "state").exit_code == 0
+
+    upgrade = new_revision(project).split("def downgrade")[0]
+    assert 'drop_constraint(op.f("ck_products_status"), type_="check")' in upgrade
+    assert "create_check_constraint(" in upgrade and "state IN ('draft', 'live')" in upgrade

@@ -56,6 +56,8 @@ CHANGES: list[tuple[list[str], Callable[[Row], None]]] = [
     (["add", "field", "Product", "rating:float:optional", "featured:bool:default=false"],
      lambda row: row.update(rating=None, featured=False)),
     (["rename", "field", "Product", "name", "title"], _rename("name", "title")),
+    # An enum's CHECK is named after its field: SQLite's table copy must not keep the old.
+    (["rename", "field", "Product", "status", "state"], _rename("status", "state")),
     (["change", "field", "Product", "title:str:200:unique"], lambda row: None),
     (["remove", "field", "Product", "notes"], _remove("notes")),
     (["remove", "field", "Product", "category"], _remove("category_id")),
@@ -126,7 +128,7 @@ def test_a_resource_evolves_on_a_database_that_holds_rows(
     for resource in (
         ["Category", "name:str:80:unique"],
         ["Product", "name:str:120:unique", "price:decimal:10,2", "notes:text:optional",
-         "stock:int:default=0", "category:ref:Category"],
+         "stock:int:default=0", "status:enum:draft,live:default=draft", "category:ref:Category"],
     ):  # fmt: skip
         assert fastgen("add", "resource", *resource, "-q", "-p", str(project)).exit_code == 0
     service = project / SERVICE

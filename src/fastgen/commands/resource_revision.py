@@ -141,7 +141,28 @@ def _add(table: Table, f: Field) -> Steps:
     if f.default is not None:
         # The server default filled the existing rows; the model's default serves new ones.
         up.append([f'batch.alter_column("{f.column}", server_default=None)'])
-    return Steps(up, [[*drop, f'batch.drop_column("{f.column}")']])
+    # The column's CHECK goes first: SQLite's copy of the table would keep it,
+    # naming a column that is gone.
+    return Steps(up, [[*drop, *_check(table, f)[1], f'batch.drop_column("{f.column}")']])
+
+
+def _check(table: Table, f: Field) -> tuple[list[str], list[str]]:
+    """(create, drop) lines for an enum's CHECK of its choices, named after the field."""
+    if f.type != "enum":
+        return [], []
+    name = f'op.f("ck_{table.name}_{f.name}")'
+    choices = ", ".join(f"'{choice}'" for choice in f.choices)  # checked identifiers
+    return (
+        [f'batch.create_check_constraint({name}, "{f.column} IN ({choices})")'],
+        [f'batch.drop_constraint({name}, type_="check")'],
+    )
+
+
+def _storage(table: Table, f: Field) -> str:
+    """The column's type without an enum's CHECK (Alembic would drop it once more)."""
+    if f.type == "enum":
+        return f"sa.String(length={max(len(choice) for choice in f.choices)})"
+    return table.sa_type(f)
 
 
 def _drop(table: Table, f: Field) -> Steps:
@@ -155,20 +176,15 @@ def _rename(table: Table, old: Field, new: Field) -> Steps:
 
 
 def _renamed(table: Table, old: Field, new: Field) -> list[list[str] | str]:
-    drop = _keys(table, old)[1]
-    create = _keys(table, new)[0]
+    # Keys and an enum's CHECK are named after the column: dropped with the old
+    # name, made again with the new one.
+    drop = [*_keys(table, old)[1], *_check(table, old)[1]]
+    create = [*_keys(table, new)[0], *_check(table, new)[0]]
     rename = (
         f'batch.alter_column("{old.column}", new_column_name="{new.column}", '
-        f"existing_type={table.sa_type(old)}, existing_nullable={old.optional})"
+        f"existing_type={_storage(table, old)}, existing_nullable={old.optional})"
     )
-    steps: list[list[str] | str] = [[*drop, rename], *([create] if create else [])]
-    if old.type == "enum":
-        # The CHECK of the choices is named after the field: replace it under the new name.
-        steps.append([
-            f'batch.alter_column("{new.column}", type_={table.sa_type(new)}, '
-            f"existing_type={table.sa_type(old)}, existing_nullable={old.optional})"
-        ])  # fmt: skip
-    return steps
+    return [[*drop, rename], *([create] if create else [])]
 
 
 def _alter(table: Table, old: Field, new: Field) -> Steps:
