@@ -13,6 +13,7 @@ copies the table) and on PostgreSQL (ALTER).
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Callable
 from pathlib import Path
@@ -139,7 +140,7 @@ def test_a_resource_evolves_on_a_database_that_holds_rows(
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'kept.db'}"
     if database == "postgresql":
         require_service("PostgreSQL", POSTGRES_HOST, POSTGRES_PORT)
-        name = "fastgen_evolution"
+        name = f"fastgen_evolution_{os.getpid()}"  # another run on this server keeps its own
         database_url = fresh_postgres_database(venv, name)
         request.addfinalizer(
             lambda: postgres_admin(venv, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
