@@ -362,16 +362,20 @@ def _text_problem(parsed: Field, value: str) -> str | None:
 
 
 def _email_problem(value: str) -> str | None:
-    """What the generated app's EmailStr says of `value`: the same check, by
-    pydantic with email-validator, so `a@b.test` (a special-use domain the API
-    refuses) is refused here and not by a 500 on every create that omits it."""
-    # Imported here: pydantic is slow to import and only an email default needs it.
-    from pydantic import EmailStr, TypeAdapter, ValidationError
+    """What the generated app's AsciiEmail (app.schemas.common) says of `value`:
+    the same check, by email-validator, so `a@b.test` (a special-use domain the
+    API refuses) is refused here and not by a 500 on every create that omits
+    it, and a default is answered in the ASCII form `format: email` holds."""
+    # Imported here: only an email default needs it.
+    from email_validator import EmailNotValidError, validate_email
 
+    if not value.isascii():
+        return "not a valid email address: only ASCII characters are allowed"
     try:
-        normalized = TypeAdapter(EmailStr).validate_python(value)
-    except ValidationError as error:
-        return " ".join(str(error.errors()[0]["msg"]).split())
+        address = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as error:
+        return f"not a valid email address: {' '.join(str(error).split())}"
+    normalized = address.ascii_email or address.normalized
     if normalized != value:
         # A client's value is stored normalized; the default must be too.
         return f"the API stores it normalized: write it as {normalized!r}"
