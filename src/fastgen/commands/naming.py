@@ -57,7 +57,7 @@ RESERVED_CLASSES = frozenset(
     | {"AsyncSession", "Awaitable", "BaseRepository", "BaseService", "CurrentUser"}
     | {"Depends", "DuplicateError", "IdPath", "MissingReferenceError", "SessionDep"}
     | {"Page", "Resources", "SkipJsonSchema", "UserFactory", "UserRepository"}
-    | {"UserRepositoryDep"}
+    | {"UserRepositoryDep", "StrictBool", "StrictFloat", "StrictInt"}
 )
 
 
