@@ -369,3 +369,49 @@ def test_resources_that_evolved_are_updated_from_their_records(cache: Path, tmp_
     assert revisions[-1] == "0005_add_rank_to_categories.py"  # no revision rewritten or added
     commit_all(project, "update")
     assert fastgen("check", "-p", str(project)).exit_code == 0
+
+
+# Every command that reads a project, with arguments that would otherwise work on it.
+PROJECT_COMMANDS = [
+    ["add", "resource", "Category", "name:str:80"],
+    ["add", "field", "Item", "rank:int:default=0"],
+    ["remove", "field", "Item", "description"],
+    ["rename", "field", "Item", "title", "name"],
+    ["change", "field", "Item", "title:str:200"],
+    ["remove", "resource", "Item"],
+    ["apply"],
+    ["resources"],
+    ["update"],
+    ["check"],
+]
+
+
+@pytest.mark.parametrize(("newer", "known"), [("9.9.9", False), ("9.0.0", True)])
+def test_every_command_refuses_a_project_of_a_newer_fastgen_the_same_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, newer: str, known: bool
+) -> None:
+    """Made (or last updated) by a newer fastgen: whether or not that fastgen left its
+    template in the shared cache, each command says which fastgen to install, exit 2."""
+    from fastgen import template
+    from update_support import copy_template
+
+    monkeypatch.setenv("FASTGEN_CACHE_DIR", str(tmp_path / "cache"))
+    project = project_at(VERSION_B, tmp_path)
+    if known:  # a newer fastgen ran on this machine and tagged its template
+        copy_template(tmp_path / "newer")
+        template.add_versions(template.repository(), [(newer, tmp_path / "newer")])
+    answers_file = project / ".copier-answers.yml"
+    text = answers_file.read_text()
+    answers_file.write_text(text.replace(f": {VERSION_B}\n", f": {newer}\n"))
+    assert answers_file.read_text().count(newer) == 2  # _commit and _template_version
+    commit_all(project, f"updated by fastgen {newer}")
+
+    for args in PROJECT_COMMANDS:
+        run = fastgen(*args, "-p", str(project))
+
+        assert run.exit_code == 2, (args, run.stdout, run.stderr)
+        said = f"error: .copier-answers.yml: made with fastgen {newer}, "
+        assert run.stderr.startswith(said), (args, run.stderr)
+        assert f"install fastgen-backend=={newer}" in run.stderr, (args, run.stderr)
+        assert "--to" not in run.stderr and "cache" not in run.stderr
+        assert git_status(project) == {}

@@ -17,9 +17,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastgen import DISTRIBUTION, __version__, template
+from fastgen import __version__, template
 from fastgen.commands.project import find_project
-from fastgen.errors import UserInputError
 from fastgen.questions import Questionnaire
 from fastgen.render import project_files, render
 
@@ -39,10 +38,6 @@ TEMPLATE_OWNED = (
 )
 
 UP_TO_DATE, BEHIND, DRIFTED, BEHIND_AND_DRIFTED = 0, 3, 4, 5
-
-
-class NewerProject(UserInputError):
-    """The project was made by a newer fastgen than this one."""
 
 
 @dataclass(frozen=True)
@@ -71,12 +66,7 @@ def check_project(
 
     project = find_project(project_dir)
     source = template.ensure()
-    recorded = project.template_version
-    if not template.has_version(recorded):
-        raise NewerProject(
-            f"{project.root}: made with fastgen {recorded}, which this fastgen "
-            f"({__version__}) does not know; install {DISTRIBUTION}=={recorded}"
-        )
+    recorded = project.template_version  # find_project refused one this fastgen lacks
     with tempfile.TemporaryDirectory(prefix="fastgen-check-") as scratch:
         with status(f"Rendering template {recorded}"):
             questions = Questionnaire.from_file(template.tree(recorded) / "copier.yml")
