@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -194,14 +195,29 @@ def test_plain_copier_update_works_with_the_recorded_references(
     assert (project / ".gitignore").read_text().splitlines()[-1] == USER_IGNORE
 
 
-def test_ci_runs_check_with_the_fastgen_that_made_the_project(cache: Path, tmp_path: Path) -> None:
+def dev_requirements(project: Path) -> list[str]:
+    data = tomllib.loads((project / "pyproject.toml").read_text())
+    return list(data["project"]["optional-dependencies"]["dev"])
+
+
+def test_the_fastgen_that_made_the_project_is_its_pinned_dev_dependency(
+    cache: Path, tmp_path: Path
+) -> None:
+    """.venv (make install), the Makefile and CI run the same fastgen: the version the
+    project records, which `fastgen update` moves."""
     project = project_at(VERSION_A, tmp_path)
 
+    assert f"fastgen-backend=={VERSION_A}" in dev_requirements(project)
     workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
-
     runs = [step.get("run") for step in workflow["jobs"]["template"]["steps"]]
-    assert f'pip install "fastgen-backend=={VERSION_A}"' in runs
-    assert runs[-1] == "fastgen check"
+    assert runs[-2:] == ['pip install -e ".[dev]"', "fastgen check"]  # the project's own install
+    makefile = (project / "Makefile").read_text()
+    assert "check-template:  ##" in makefile and "\tfastgen check\n" in makefile
+
+    assert fastgen("update", "-p", str(project)).exit_code == 0
+
+    pins = [r for r in dev_requirements(project) if r.startswith("fastgen-backend")]
+    assert pins == [f"fastgen-backend=={VERSION_B}"]
 
 
 def test_update_data_changes_an_answer_and_renders_what_it_switches_on(
