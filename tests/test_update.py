@@ -233,6 +233,60 @@ def test_update_data_changes_an_answer_and_renders_what_it_switches_on(
     assert git_status(project)["app/core/redis.py"] == "??"
 
 
+def test_update_data_says_what_the_change_needs_and_adds_new_settings_to_env(
+    cache: Path, tmp_path: Path
+) -> None:
+    """redis=true brings a dependency (make install), a revision (make migrate) and a
+    setting: REDIS_URL lands in .env.example (tracked) and in .env (ignored by git),
+    whose own values stay as they were."""
+    project = project_at(VERSION_B, tmp_path)
+    example = (project / ".env.example").read_text()
+    assert "REDIS_URL=" not in example
+    env = example.replace("SECRET_KEY=change-me", "SECRET_KEY=mine") + "LOG_LEVEL=DEBUG\n"
+    (project / ".env").write_text(env)
+
+    planned = fastgen("update", "-p", str(project), "--data", "redis=true", "--dry-run")
+
+    assert planned.exit_code == 0, planned.stderr
+    assert ".env would get REDIS_URL" in planned.stdout
+    assert (project / ".env").read_text() == env
+
+    run = fastgen("update", "-p", str(project), "--data", "redis=true")
+
+    assert run.exit_code == 0, run.stderr
+    steps = run.stdout.partition("Next:")[2]
+    assert "make install" in steps and "dependencies in pyproject.toml changed" in steps
+    assert f"make migrate  # new revision: {VERSIONS}/0004_drop_revoked_tokens.py" in steps
+    assert steps.index("make install") < steps.index("make migrate")
+    assert ".env: added REDIS_URL" in run.stdout
+    assert "REDIS_URL=redis://127.0.0.1:6379/0" in (project / ".env.example").read_text()
+    written = (project / ".env").read_text()
+    assert written.startswith(env)  # every line of the user's as it was
+    added = written.removeprefix(env).splitlines()
+    assert added[-1] == "REDIS_URL=redis://127.0.0.1:6379/0"
+    assert [line for line in added if "=" in line and not line.startswith("#")] == [added[-1]]
+    assert ".env" not in git_status(project)  # ignored by git, as before
+    commit_all(project, "redis")
+
+    # Back again: no dependency to add is still a changed requirement list; REDIS_URL
+    # stays in .env (the app ignores a setting it does not know), nothing is added.
+    back = fastgen("update", "-p", str(project), "--data", "redis=false")
+
+    assert back.exit_code == 0, back.stderr
+    assert "make migrate" in back.stdout and ".env:" not in back.stdout
+    assert (project / ".env").read_text() == written
+
+
+def test_an_update_that_adds_no_revision_asks_for_no_migration(cache: Path, tmp_path: Path) -> None:
+    project = project_at(VERSION_B, tmp_path)
+
+    run = fastgen("update", "-p", str(project), "--data", "csrf=false")
+
+    assert run.exit_code == 0, run.stderr
+    assert "make migrate" not in run.stdout and "make install" not in run.stdout
+    assert "git diff" in run.stdout.partition("Next:")[2]
+
+
 def revisions(project: Path) -> dict[str, bytes]:
     """The project's Alembic revision files: name -> bytes."""
     return {path.name: path.read_bytes() for path in (project / VERSIONS).glob("*.py")}

@@ -661,8 +661,20 @@ def _report_update(result: UpdateResult) -> None:
         out.print(f"  {code} {rel}", markup=False, highlight=False, soft_wrap=True)
     if not result.changes:
         out.print("  (no file changed)")
-    elif not result.dry_run and not result.conflicts:
-        out.print("\nReview with `git diff`, run the tests, then commit.", markup=False)
+        return
+    settings = ", ".join(key for key, _lines in result.follow_up.settings)
+    if result.env_added:
+        said = f".env: added {', '.join(result.env_added)}, at the defaults of .env.example"
+        out.print(f"\n{said}", markup=False, highlight=False, soft_wrap=True)
+    elif settings:
+        said = ".env would get" if result.dry_run else "New settings, not in .env:"
+        out.print(f"\n{said} {settings}", markup=False, highlight=False, soft_wrap=True)
+    steps = result.next_steps()
+    out.print("\nNext:" if not result.dry_run else "\nAfter the update:")
+    width = max(len(command) for command, _why in steps)
+    for command, why in steps:
+        out.print(f"  {command.ljust(width)}  # {why}", markup=False, highlight=False,
+                  soft_wrap=True)  # fmt: skip
 
 
 @app.command(

@@ -1,8 +1,9 @@
 """`fastgen update`: find the project (its records checked) -> refuse a dirty
 worktree, an unknown version, a record it cannot merge from -> merge in a staging
 clone: the project (copier's update), then each recorded resource the same way
--> move the result into place, all or nothing -> report what changed and what
-conflicts.
+-> move the result into place, all or nothing -> append the new settings to .env
+-> report what changed, what conflicts, and the steps the change needs (see
+follow_up.py).
 
 The merge takes the difference between the recorded version's render and the
 project (the user's edits) and applies it over the new version's render: edits
@@ -26,6 +27,7 @@ from typing import Any, Literal
 
 from fastgen import __version__, gitrepo, template
 from fastgen.commands import resource_merge, schema_parts, staging
+from fastgen.commands.follow_up import FollowUp, add_settings, follow_up
 from fastgen.commands.migrations import head_and_next
 from fastgen.commands.project import ANSWERS_FILE, RESOURCES_DIR, Project, find_project
 from fastgen.errors import InvalidAnswer, UserInputError, WorkFailed
@@ -53,6 +55,16 @@ class UpdateResult:
     # (git status code, path) of every file the update touched
     changes: list[tuple[str, str]] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
+    # what the change needs next (reinstall, migrate), and the settings it brought
+    follow_up: FollowUp = field(default_factory=FollowUp)
+    # the keys appended to .env (none under dry_run)
+    env_added: list[str] = field(default_factory=list)
+
+    def next_steps(self) -> list[tuple[str, str]]:
+        """(command, why) of what is left to do, in order."""
+        resolve = [("resolve the conflicts", "then `git add` each file")] if self.conflicts else []
+        review = ("git diff", "review, run the tests (make test), then commit")
+        return [*resolve, *self.follow_up.steps(), review]
 
 
 def update_project(
@@ -89,11 +101,14 @@ def update_project(
         schema_parts.switch_revisions(root, template.tree(version), project.answers, new_answers)
         changes = stage.changes()  # refuses a change through a link out of the project
         conflicts = conflicted(stage.clone, changes)
+        needs = follow_up(project.root, root)
         if not dry_run:
             with status("Moving the update into place"):
                 stage.place(changes)
+    # .env is ignored by git, so no merge reached it: only new keys, appended.
+    added = [] if dry_run else add_settings(project.root, needs.settings)
     old = project.template_version
-    return UpdateResult(project.root, old, version, dry_run, changes, conflicts)
+    return UpdateResult(project.root, old, version, dry_run, changes, conflicts, needs, added)
 
 
 def require_clean(root: Path) -> None:
