@@ -485,3 +485,44 @@ def test_every_command_refuses_a_project_of_a_newer_fastgen_the_same_way(
         assert f"install fastgen-backend=={newer}" in run.stderr, (args, run.stderr)
         assert "--to" not in run.stderr and "cache" not in run.stderr
         assert git_status(project) == {}
+
+
+def test_a_template_changed_under_the_same_development_version_is_said_plainly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """fastgen's own development: the template is edited without a version bump after
+    the project was made. check does not blame the untouched file, update does not
+    say there is nothing to do; a file the user did edit is still drifted."""
+    from fastgen import template
+    from update_support import PROJECT, copy_template
+
+    monkeypatch.setenv("FASTGEN_CACHE_DIR", str(tmp_path / "cache"))
+    assert fastgen("new", "Shop", "--defaults", "-q", "-o", str(tmp_path)).exit_code == 0
+    project = tmp_path / "shop"
+    # The developer edits a template-owned file's template; the tag follows the tree.
+    edited = tmp_path / "edited"
+    copy_template(edited)
+    dockerfile = edited / PROJECT / "{% if docker %}Dockerfile{% endif %}.jinja"
+    dockerfile.write_text(dockerfile.read_text() + "# a change under the same version\n")
+    template.add_versions(template.repository(), [(VERSION_B, edited)], move=True)
+
+    check = fastgen("check", "-p", str(project))
+    update = fastgen("update", "-p", str(project))
+
+    assert check.exit_code == 3, check.stdout
+    assert "drifted" not in check.stdout
+    assert f"template {VERSION_B} is this fastgen's development version" in check.stdout
+    assert "changed after the project was made (no version bump): Dockerfile is" in check.stdout
+    assert update.exit_code == 2, update.stdout
+    assert "nothing to do" not in update.stdout
+    assert "whose template changed after the project was made (Dockerfile)" in update.stderr
+    assert git_status(project) == {}
+
+    # An edit of the user's own is still theirs.
+    with (project / "app/middleware/security_headers.py").open("a") as file:
+        file.write("# tuned by hand\n")
+    commit_all(project, "edit a template-owned file")
+    both = fastgen("check", "-p", str(project))
+    assert both.exit_code == 5, both.stdout
+    assert "drifted: app/middleware/security_headers.py" in both.stdout
+    assert "drifted: Dockerfile" not in both.stdout

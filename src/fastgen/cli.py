@@ -704,6 +704,15 @@ def _report_check(result: CheckResult) -> None:
             f"{result.installed} (run `fastgen update`)",
             markup=False, highlight=False, soft_wrap=True,
         )  # fmt: skip
+    if result.changed_within:
+        out.print(
+            f"behind: template {result.recorded} is this fastgen's development version, and "
+            "it changed after the project was made (no version bump): "
+            f"{', '.join(result.changed_within)} "
+            f"{'is' if len(result.changed_within) == 1 else 'are'} as its earlier state made "
+            "them, not edited; `fastgen update` cannot merge within one version",
+            markup=False, highlight=False, soft_wrap=True,
+        )  # fmt: skip
     for rel in result.drifted:
         out.print(
             f"drifted: {rel} differs from template {result.recorded}",

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastgen import __version__, gitrepo, template
-from fastgen.commands import resource_merge, schema_parts, staging
+from fastgen.commands import dev_template, resource_merge, schema_parts, staging
 from fastgen.commands.follow_up import FollowUp, add_settings, follow_up
 from fastgen.commands.migrations import head_and_next
 from fastgen.commands.project import ANSWERS_FILE, RESOURCES_DIR, Project, find_project
@@ -83,6 +83,7 @@ def update_project(
     require_resource_versions(project, version)
     changed_answers = parse_data(project, version, data)
     if version == project.template_version and not changed_answers:
+        require_no_change_within(project)
         return UpdateResult(project.root, version, version, dry_run)
     new_answers = {**project.answers, **changed_answers}
     if schema_parts.switched(project.answers, new_answers):
@@ -173,6 +174,22 @@ def require_resource_versions(project: Project, version: str) -> None:
                 f"{RESOURCES_DIR.as_posix()}/{plural}.yml: made with template {made}, "
                 f"newer than {version}; downgrades are not supported"
             )
+
+
+def require_no_change_within(project: Project) -> None:
+    """At this fastgen's development version there is nothing to update to, yet its
+    template may have changed since the project was made: say so, not "nothing to do"."""
+    if changed := dev_template.changed_since_made(project):
+        shown = ", ".join(changed[:5]) + (
+            f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+        )
+        raise CannotUpdate(
+            f"{ANSWERS_FILE}: the project is at {project.template_version}, this fastgen's "
+            "development version, whose template changed after the project was made "
+            f"({shown}); update merges from one version to another, not within one. Those "
+            "files are as the template made them: take them from a fresh render, or move the "
+            "version on (copier.yml and fastgen/__init__.py) before changing the template"
+        )
 
 
 def conflicted(top: Path, changes: list[tuple[str, str]]) -> list[str]:
