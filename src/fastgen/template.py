@@ -146,7 +146,7 @@ def tree(version: str) -> Path:
     return target
 
 
-def earlier_states(version: str, limit: int = 20) -> list[str]:
+def earlier_states(version: str, limit: int = 10) -> list[str]:
     """The commits a version's tag pointed at before, newest first (at most limit).
 
     Only a development version in a source checkout moves: each time its template
@@ -163,6 +163,12 @@ def earlier_states(version: str, limit: int = 20) -> list[str]:
             break
         states.append(commit)
     return states
+
+
+def project_template_id(ref: str) -> str:
+    """What a project's render at ref depends on (copier.yml and templates/project), as
+    git ids: equal ids render equal projects."""
+    return _git(repository(), "rev-parse", f"{ref}:copier.yml", f"{ref}:templates/project")
 
 
 def releases(root: Path, below: str) -> list[tuple[str, str]]:

@@ -52,9 +52,13 @@ def changed_since_made(project: Project, current: Path | None = None) -> list[st
             for rel in project_files(current)
             if rel != ANSWERS_FILE and _content(project.root / rel) != _content(current / rel)
         ]
+        seen = {template.project_template_id(version)}
         for at, commit in enumerate(earlier):
             if not differing:
                 break
+            if (made := template.project_template_id(commit)) in seen:
+                continue  # an edit elsewhere (the resource template): the same render
+            seen.add(made)
             then = Path(scratch) / f"state-{at}"
             render_at(project, commit, then)
             if found := [r for r in differing if _content(project.root / r) == _content(then / r)]:
