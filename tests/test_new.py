@@ -376,3 +376,41 @@ def test_a_python_command_runs_only_if_it_exits_cleanly(
     assert pythons.runs("3.97") is True
     assert pythons.runs("3.98") is False
     assert pythons.runs("3.99") is False  # not on PATH at all
+
+
+def readme_fastgen_commands(readme: str) -> list[str]:
+    """The `fastgen ...` lines of the README's shell blocks, comments dropped."""
+    import re
+
+    blocks = re.findall(r"^```bash\n(.*?)^```", readme, re.M | re.S)
+    lines = [
+        re.split(r"\s+#", line, maxsplit=1)[0].strip() for b in blocks for line in b.split("\n")
+    ]
+    return [line for line in lines if line.startswith("fastgen ")]
+
+
+def test_the_readme_tells_how_to_grow_and_update_and_its_commands_run_in_order(
+    tmp_path: Path,
+) -> None:
+    """The generated README shows add resource, every evolution command, apply, update
+    and check; run as written, one after the other (each change committed), each works."""
+    from update_support import commit_all, git_status
+
+    assert fastgen("new", "Shop", "--defaults", "-q", "-o", str(tmp_path)).exit_code == 0
+    project = tmp_path / "shop"
+    commands = readme_fastgen_commands((project / "README.md").read_text())
+    shown = (
+        "add resource", "add field", "rename field", "change field", "remove field",
+        "remove resource", "resources", "apply", "update", "check",
+    )  # fmt: skip
+    assert [verb for verb in shown if not any(c.startswith(f"fastgen {verb} ") or
+            c == f"fastgen {verb}" for c in commands)] == []  # fmt: skip
+
+    for command in commands:
+        args, _, target = command.removeprefix("fastgen ").partition(" > ")
+        run = fastgen(*args.split(), "-p", str(project))
+        assert run.exit_code == 0, (command, run.stdout, run.stderr)
+        if target:
+            (project / target).write_text(run.stdout)
+        if git_status(project):
+            commit_all(project, command)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -194,14 +195,29 @@ def test_plain_copier_update_works_with_the_recorded_references(
     assert (project / ".gitignore").read_text().splitlines()[-1] == USER_IGNORE
 
 
-def test_ci_runs_check_with_the_fastgen_that_made_the_project(cache: Path, tmp_path: Path) -> None:
+def dev_requirements(project: Path) -> list[str]:
+    data = tomllib.loads((project / "pyproject.toml").read_text())
+    return list(data["project"]["optional-dependencies"]["dev"])
+
+
+def test_the_fastgen_that_made_the_project_is_its_pinned_dev_dependency(
+    cache: Path, tmp_path: Path
+) -> None:
+    """.venv (make install), the Makefile and CI run the same fastgen: the version the
+    project records, which `fastgen update` moves."""
     project = project_at(VERSION_A, tmp_path)
 
+    assert f"fastgen-backend=={VERSION_A}" in dev_requirements(project)
     workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
-
     runs = [step.get("run") for step in workflow["jobs"]["template"]["steps"]]
-    assert f'pip install "fastgen-backend=={VERSION_A}"' in runs
-    assert runs[-1] == "fastgen check"
+    assert runs[-2:] == ['pip install -e ".[dev]"', "fastgen check"]  # the project's own install
+    makefile = (project / "Makefile").read_text()
+    assert "check-template:  ##" in makefile and "\tfastgen check\n" in makefile
+
+    assert fastgen("update", "-p", str(project)).exit_code == 0
+
+    pins = [r for r in dev_requirements(project) if r.startswith("fastgen-backend")]
+    assert pins == [f"fastgen-backend=={VERSION_B}"]
 
 
 def test_update_data_changes_an_answer_and_renders_what_it_switches_on(
@@ -215,6 +231,60 @@ def test_update_data_changes_an_answer_and_renders_what_it_switches_on(
     assert run.exit_code == 0, run.stderr
     assert yaml.safe_load((project / ".copier-answers.yml").read_text())["redis"] is True
     assert git_status(project)["app/core/redis.py"] == "??"
+
+
+def test_update_data_says_what_the_change_needs_and_adds_new_settings_to_env(
+    cache: Path, tmp_path: Path
+) -> None:
+    """redis=true brings a dependency (make install), a revision (make migrate) and a
+    setting: REDIS_URL lands in .env.example (tracked) and in .env (ignored by git),
+    whose own values stay as they were."""
+    project = project_at(VERSION_B, tmp_path)
+    example = (project / ".env.example").read_text()
+    assert "REDIS_URL=" not in example
+    env = example.replace("SECRET_KEY=change-me", "SECRET_KEY=mine") + "LOG_LEVEL=DEBUG\n"
+    (project / ".env").write_text(env)
+
+    planned = fastgen("update", "-p", str(project), "--data", "redis=true", "--dry-run")
+
+    assert planned.exit_code == 0, planned.stderr
+    assert ".env would get REDIS_URL" in planned.stdout
+    assert (project / ".env").read_text() == env
+
+    run = fastgen("update", "-p", str(project), "--data", "redis=true")
+
+    assert run.exit_code == 0, run.stderr
+    steps = run.stdout.partition("Next:")[2]
+    assert "make install" in steps and "dependencies in pyproject.toml changed" in steps
+    assert f"make migrate  # new revision: {VERSIONS}/0004_drop_revoked_tokens.py" in steps
+    assert steps.index("make install") < steps.index("make migrate")
+    assert ".env: added REDIS_URL" in run.stdout
+    assert "REDIS_URL=redis://127.0.0.1:6379/0" in (project / ".env.example").read_text()
+    written = (project / ".env").read_text()
+    assert written.startswith(env)  # every line of the user's as it was
+    added = written.removeprefix(env).splitlines()
+    assert added[-1] == "REDIS_URL=redis://127.0.0.1:6379/0"
+    assert [line for line in added if "=" in line and not line.startswith("#")] == [added[-1]]
+    assert ".env" not in git_status(project)  # ignored by git, as before
+    commit_all(project, "redis")
+
+    # Back again: no dependency to add is still a changed requirement list; REDIS_URL
+    # stays in .env (the app ignores a setting it does not know), nothing is added.
+    back = fastgen("update", "-p", str(project), "--data", "redis=false")
+
+    assert back.exit_code == 0, back.stderr
+    assert "make migrate" in back.stdout and ".env:" not in back.stdout
+    assert (project / ".env").read_text() == written
+
+
+def test_an_update_that_adds_no_revision_asks_for_no_migration(cache: Path, tmp_path: Path) -> None:
+    project = project_at(VERSION_B, tmp_path)
+
+    run = fastgen("update", "-p", str(project), "--data", "csrf=false")
+
+    assert run.exit_code == 0, run.stderr
+    assert "make migrate" not in run.stdout and "make install" not in run.stdout
+    assert "git diff" in run.stdout.partition("Next:")[2]
 
 
 def revisions(project: Path) -> dict[str, bytes]:
@@ -369,3 +439,90 @@ def test_resources_that_evolved_are_updated_from_their_records(cache: Path, tmp_
     assert revisions[-1] == "0005_add_rank_to_categories.py"  # no revision rewritten or added
     commit_all(project, "update")
     assert fastgen("check", "-p", str(project)).exit_code == 0
+
+
+# Every command that reads a project, with arguments that would otherwise work on it.
+PROJECT_COMMANDS = [
+    ["add", "resource", "Category", "name:str:80"],
+    ["add", "field", "Item", "rank:int:default=0"],
+    ["remove", "field", "Item", "description"],
+    ["rename", "field", "Item", "title", "name"],
+    ["change", "field", "Item", "title:str:200"],
+    ["remove", "resource", "Item"],
+    ["apply"],
+    ["resources"],
+    ["update"],
+    ["check"],
+]
+
+
+@pytest.mark.parametrize(("newer", "known"), [("9.9.9", False), ("9.0.0", True)])
+def test_every_command_refuses_a_project_of_a_newer_fastgen_the_same_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, newer: str, known: bool
+) -> None:
+    """Made (or last updated) by a newer fastgen: whether or not that fastgen left its
+    template in the shared cache, each command says which fastgen to install, exit 2."""
+    from fastgen import template
+    from update_support import copy_template
+
+    monkeypatch.setenv("FASTGEN_CACHE_DIR", str(tmp_path / "cache"))
+    project = project_at(VERSION_B, tmp_path)
+    if known:  # a newer fastgen ran on this machine and tagged its template
+        copy_template(tmp_path / "newer")
+        template.add_versions(template.repository(), [(newer, tmp_path / "newer")])
+    answers_file = project / ".copier-answers.yml"
+    text = answers_file.read_text()
+    answers_file.write_text(text.replace(f": {VERSION_B}\n", f": {newer}\n"))
+    assert answers_file.read_text().count(newer) == 2  # _commit and _template_version
+    commit_all(project, f"updated by fastgen {newer}")
+
+    for args in PROJECT_COMMANDS:
+        run = fastgen(*args, "-p", str(project))
+
+        assert run.exit_code == 2, (args, run.stdout, run.stderr)
+        said = f"error: .copier-answers.yml: made with fastgen {newer}, "
+        assert run.stderr.startswith(said), (args, run.stderr)
+        assert f"install fastgen-backend=={newer}" in run.stderr, (args, run.stderr)
+        assert "--to" not in run.stderr and "cache" not in run.stderr
+        assert git_status(project) == {}
+
+
+def test_a_template_changed_under_the_same_development_version_is_said_plainly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """fastgen's own development: the template is edited without a version bump after
+    the project was made. check does not blame the untouched file, update does not
+    say there is nothing to do; a file the user did edit is still drifted."""
+    from fastgen import template
+    from update_support import PROJECT, copy_template
+
+    monkeypatch.setenv("FASTGEN_CACHE_DIR", str(tmp_path / "cache"))
+    assert fastgen("new", "Shop", "--defaults", "-q", "-o", str(tmp_path)).exit_code == 0
+    project = tmp_path / "shop"
+    # The developer edits a template-owned file's template; the tag follows the tree.
+    edited = tmp_path / "edited"
+    copy_template(edited)
+    dockerfile = edited / PROJECT / "{% if docker %}Dockerfile{% endif %}.jinja"
+    dockerfile.write_text(dockerfile.read_text() + "# a change under the same version\n")
+    template.add_versions(template.repository(), [(VERSION_B, edited)], move=True)
+
+    check = fastgen("check", "-p", str(project))
+    update = fastgen("update", "-p", str(project))
+
+    assert check.exit_code == 3, check.stdout
+    assert "drifted" not in check.stdout
+    assert f"template {VERSION_B} is this fastgen's development version" in check.stdout
+    assert "changed after the project was made (no version bump): Dockerfile is" in check.stdout
+    assert update.exit_code == 2, update.stdout
+    assert "nothing to do" not in update.stdout
+    assert "whose template changed after the project was made (Dockerfile)" in update.stderr
+    assert git_status(project) == {}
+
+    # An edit of the user's own is still theirs.
+    with (project / "app/middleware/security_headers.py").open("a") as file:
+        file.write("# tuned by hand\n")
+    commit_all(project, "edit a template-owned file")
+    both = fastgen("check", "-p", str(project))
+    assert both.exit_code == 5, both.stdout
+    assert "drifted: app/middleware/security_headers.py" in both.stdout
+    assert "drifted: Dockerfile" not in both.stdout

@@ -31,8 +31,16 @@ GITIGNORE_A = "# Secrets and local files"
 ADDED = "app/core/logging.py"
 # A's resource models carry a comment on their table name that B drops.
 # What an update from A to B changes in a default project the user did not edit
-# there (the CI workflow names the project's fastgen version).
-B_CHANGES = {".copier-answers.yml", ".github/workflows/ci.yml", ".gitignore", "alembic.ini", ADDED}
+# there (the CI workflow names the project's fastgen version, and pyproject.toml
+# pins it as a dev dependency).
+B_CHANGES = {
+    ".copier-answers.yml",
+    ".github/workflows/ci.yml",
+    ".gitignore",
+    "alembic.ini",
+    "pyproject.toml",
+    ADDED,
+}
 # ... and in its items, a resource `fastgen update` re-renders (copier's own update
 # leaves resources alone): the model loses A's mark, the record names B.
 ITEMS_B_CHANGES = {".fastgen/resources/items.yml", "app/models/item.py"}

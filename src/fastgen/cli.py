@@ -637,8 +637,20 @@ def _report_update(result: UpdateResult) -> None:
         out.print(f"  {code} {rel}", markup=False, highlight=False, soft_wrap=True)
     if not result.changes:
         out.print("  (no file changed)")
-    elif not result.dry_run and not result.conflicts:
-        out.print("\nReview with `git diff`, run the tests, then commit.", markup=False)
+        return
+    settings = ", ".join(key for key, _lines in result.follow_up.settings)
+    if result.env_added:
+        said = f".env: added {', '.join(result.env_added)}, at the defaults of .env.example"
+        out.print(f"\n{said}", markup=False, highlight=False, soft_wrap=True)
+    elif settings:
+        said = ".env would get" if result.dry_run else "New settings, not in .env:"
+        out.print(f"\n{said} {settings}", markup=False, highlight=False, soft_wrap=True)
+    steps = result.next_steps()
+    out.print("\nNext:" if not result.dry_run else "\nAfter the update:")
+    width = max(len(command) for command, _why in steps)
+    for command, why in steps:
+        out.print(f"  {command.ljust(width)}  # {why}", markup=False, highlight=False,
+                  soft_wrap=True)  # fmt: skip
 
 
 @app.command(
@@ -666,6 +678,15 @@ def _report_check(result: CheckResult) -> None:
         out.print(
             f"behind: the project is at template {result.recorded}, this fastgen has "
             f"{result.installed} (run `fastgen update`)",
+            markup=False, highlight=False, soft_wrap=True,
+        )  # fmt: skip
+    if result.changed_within:
+        out.print(
+            f"behind: template {result.recorded} is this fastgen's development version, and "
+            "it changed after the project was made (no version bump): "
+            f"{', '.join(result.changed_within)} "
+            f"{'is' if len(result.changed_within) == 1 else 'are'} as its earlier state made "
+            "them, not edited; `fastgen update` cannot merge within one version",
             markup=False, highlight=False, soft_wrap=True,
         )  # fmt: skip
     for rel in result.drifted:

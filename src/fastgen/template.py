@@ -146,6 +146,31 @@ def tree(version: str) -> Path:
     return target
 
 
+def earlier_states(version: str, limit: int = 10) -> list[str]:
+    """The commits a version's tag pointed at before, newest first (at most limit).
+
+    Only a development version in a source checkout moves: each time its template
+    changes, it gets a new commit whose parent is the one it replaces."""
+    tagged = _tagged(repository(), version)
+    if not tagged:
+        return []
+    log = _git(repository(), "log", "--first-parent", f"--max-count={limit + 1}",
+               "--format=%H %s", tagged)  # fmt: skip
+    states = []
+    for line in log.splitlines()[1:]:
+        commit, _, subject = line.partition(" ")
+        if subject != f"fastgen {version}":
+            break
+        states.append(commit)
+    return states
+
+
+def project_template_id(ref: str) -> str:
+    """What a project's render at ref depends on (copier.yml and templates/project), as
+    git ids: equal ids render equal projects."""
+    return _git(repository(), "rev-parse", f"{ref}:copier.yml", f"{ref}:templates/project")
+
+
 def releases(root: Path, below: str) -> list[tuple[str, str]]:
     """(version, commit) of each release in root's releases.toml older than `below`,
     oldest first: exactly the history a build of version `below` carries."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from .support import (
     ALL_ON,
     MINIMUM,
     SharedVenv,
+    build_wheelhouse,
     ensure_shared_venv,
     render,
     require_python,
@@ -32,14 +34,21 @@ def variant_requirements(copie_session: Any) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def shared_venv(variant_requirements: list[str]) -> Callable[[str], SharedVenv]:
-    """A cached venv per Python version with every variant's dependencies."""
+def shared_venv(
+    variant_requirements: list[str], tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], SharedVenv]:
+    """A cached venv per Python version with every variant's dependencies, fastgen's
+    own (the projects' pinned dev dependency) from a wheel of this checkout."""
     venvs: dict[str, SharedVenv] = {}
+
+    @functools.cache
+    def wheelhouse() -> Path:
+        return build_wheelhouse(tmp_path_factory.mktemp("wheelhouse"))
 
     def get(python_version: str) -> SharedVenv:
         if python_version not in venvs:
             python = require_python(python_version)
-            venvs[python_version] = ensure_shared_venv(python, variant_requirements)
+            venvs[python_version] = ensure_shared_venv(python, variant_requirements, wheelhouse)
         return venvs[python_version]
 
     return get

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 import tomllib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -184,11 +184,31 @@ def _file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def ensure_shared_venv(python: Path, reqs: list[str]) -> SharedVenv:
-    """The cached venv of `python` holding exactly `reqs`; built on first use.
+def build_wheelhouse(target: Path) -> Path:
+    """A folder holding the wheel of this checkout (`pip wheel --no-deps`), for
+    `--find-links`: every generated project pins the fastgen that made it as a dev
+    dependency (`fastgen-backend==<this version>`), which the package index does
+    not have while the version is in development."""
+    target.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(target),
+           str(REPO)]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.fail(f"building fastgen's wheel failed:\n$ {' '.join(cmd)}\n{proc.stderr}")
+    return target
+
+
+def ensure_shared_venv(
+    python: Path, reqs: list[str], wheelhouse: Callable[[], Path] | None = None
+) -> SharedVenv:
+    """The cached venv of `python` holding exactly `reqs`; built on first use, with
+    the folder `wheelhouse()` gives (built only then) as `--find-links`, where
+    fastgen-backend itself is found.
 
     Keyed by a hash of the requirement list and of the interpreter, so a
-    change to any generated pyproject.toml's dependencies builds a new one.
+    change to any generated pyproject.toml's dependencies builds a new one. The
+    fastgen in it is the checkout as it was when the venv was built: the matrix
+    needs its version (the projects' pin), not its code.
     """
     reqs = sorted(set(reqs))
     version = subprocess.run(
@@ -204,7 +224,8 @@ def ensure_shared_venv(python: Path, reqs: list[str]) -> SharedVenv:
     with _file_lock(root / f"venv-{key}.lock"):
         if not done.exists():
             shutil.rmtree(target, ignore_errors=True)
-            _install_in_place(python, target, reqs)
+            links = [wheelhouse()] if wheelhouse else []
+            _install_in_place(python, target, reqs, links)
             done.write_text(f"{python}\n" + "\n".join(reqs) + "\n")
             _drop_older_venvs(root, python, keep=target)
     return SharedVenv(target)
@@ -219,7 +240,7 @@ def _drop_older_venvs(root: Path, python: Path, keep: Path) -> None:
             venv_dir.with_name(venv_dir.name + ".lock").unlink(missing_ok=True)
 
 
-def _install_in_place(python: Path, target: Path, reqs: list[str]) -> None:
+def _install_in_place(python: Path, target: Path, reqs: list[str], links: list[Path]) -> None:
     made = subprocess.run([str(python), "-m", "venv", str(target)], capture_output=True, text=True)
     if made.returncode != 0:
         pytest.fail(f"{python} -m venv {target} failed:\n{made.stderr}")
@@ -230,6 +251,7 @@ def _install_in_place(python: Path, target: Path, reqs: list[str]) -> None:
         "install",
         "--disable-pip-version-check",
         "--quiet",
+        *(f"--find-links={link}" for link in links),
         *reqs,
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True)

@@ -126,6 +126,8 @@ def test_variant(
         )  # fmt: skip
         shutil.rmtree(source)
         shutil.rmtree(wheels)
+        # Among them the fastgen that made the project, as `make install` puts it in .venv.
+        runner.check("fastgen", str(venv.bin / "fastgen"), "--version")
 
         for command in CHECK_COMMANDS:  # the tools resolve to the shared venv
             runner.check(command, *shlex.split(command))

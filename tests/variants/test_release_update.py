@@ -76,20 +76,13 @@ def _build(version: str, commit: str) -> Path:
             archive = subprocess.run(["git", "-C", str(REPO), "archive", commit],
                                      capture_output=True, check=True)  # fmt: skip
             subprocess.run(["tar", "-x", "-C", str(source)], input=archive.stdout, check=True)
-            for argv in (
-                ["wheel", "--quiet", "--no-deps", "-w", str(dist), str(source)],
-                [
-                    "install",
-                    "--quiet",
-                    "--no-deps",
-                    "--target",
-                    str(lib),
-                    *map(str, dist.glob("*.whl")),
-                ],
-            ):
-                subprocess.run(
-                    [sys.executable, "-m", "pip", *argv], capture_output=True, check=True
-                )
+            pip = [sys.executable, "-m", "pip"]
+            subprocess.run([*pip, "wheel", "--quiet", "--no-deps", "-w", str(dist), str(source)],
+                           capture_output=True, check=True)  # fmt: skip
+            # Listed once built: on a fresh cache the folder is empty before.
+            (wheel,) = dist.glob("*.whl")
+            subprocess.run([*pip, "install", "--quiet", "--no-deps", "--target", str(lib),
+                            str(wheel)], capture_output=True, check=True)  # fmt: skip
             (home / ".complete").touch()
     return lib
 

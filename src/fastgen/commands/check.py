@@ -2,7 +2,8 @@
 version with the recorded answers -> compare the template-owned files -> report.
 
 Writes nothing. Exit codes (CheckResult.exit_code): 0 up to date; 3 behind (the
-project's template version is older than this fastgen's); 4 drifted (a
+project's template version is older than this fastgen's, or, at this fastgen's
+development version, its template changed after the project was made); 4 drifted (a
 template-owned file differs from what its version renders); 5 both; 2 input
 refused (not a project, or made by a newer fastgen).
 """
@@ -14,12 +15,12 @@ import fnmatch
 import tempfile
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from fastgen import DISTRIBUTION, __version__, template
+from fastgen import __version__, template
+from fastgen.commands.dev_template import changed_since_made
 from fastgen.commands.project import find_project
-from fastgen.errors import UserInputError
 from fastgen.questions import Questionnaire
 from fastgen.render import project_files, render
 
@@ -41,10 +42,6 @@ TEMPLATE_OWNED = (
 UP_TO_DATE, BEHIND, DRIFTED, BEHIND_AND_DRIFTED = 0, 3, 4, 5
 
 
-class NewerProject(UserInputError):
-    """The project was made by a newer fastgen than this one."""
-
-
 @dataclass(frozen=True)
 class CheckResult:
     project: Path
@@ -52,14 +49,18 @@ class CheckResult:
     installed: str
     behind: bool
     drifted: list[str]
+    # Template-owned files the template changed under the project's development
+    # version after the project was made (dev_template.py): behind, not drifted.
+    changed_within: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
-        if self.behind and self.drifted:
+        behind = self.behind or bool(self.changed_within)
+        if behind and self.drifted:
             return BEHIND_AND_DRIFTED
         if self.drifted:
             return DRIFTED
-        return BEHIND if self.behind else UP_TO_DATE
+        return BEHIND if behind else UP_TO_DATE
 
 
 def check_project(
@@ -71,12 +72,7 @@ def check_project(
 
     project = find_project(project_dir)
     source = template.ensure()
-    recorded = project.template_version
-    if not template.has_version(recorded):
-        raise NewerProject(
-            f"{project.root}: made with fastgen {recorded}, which this fastgen "
-            f"({__version__}) does not know; install {DISTRIBUTION}=={recorded}"
-        )
+    recorded = project.template_version  # find_project refused one this fastgen lacks
     with tempfile.TemporaryDirectory(prefix="fastgen-check-") as scratch:
         with status(f"Rendering template {recorded}"):
             questions = Questionnaire.from_file(template.tree(recorded) / "copier.yml")
@@ -87,8 +83,12 @@ def check_project(
             for rel in project_files(Path(scratch))
             if is_template_owned(rel) and _differs(project.root / rel, Path(scratch) / rel)
         ]
+        # Drift the template made under the same (development) version is not the user's.
+        changed = changed_since_made(project, Path(scratch)) if drifted else []
     behind = Version(recorded) < Version(__version__)
-    return CheckResult(project.root, recorded, __version__, behind, drifted)
+    unedited = [rel for rel in drifted if rel in changed]
+    drifted = [rel for rel in drifted if rel not in changed]
+    return CheckResult(project.root, recorded, __version__, behind, drifted, unedited)
 
 
 def is_template_owned(rel: str) -> bool:

@@ -40,6 +40,11 @@ class InvalidRecord(UserInputError):
     """What the project recorded breaks a rule it was recorded under (edited by hand)."""
 
 
+class NewerProject(UserInputError):
+    """The project was made (or last updated) by a fastgen this one cannot stand in for:
+    a newer one, or one whose template this fastgen does not have."""
+
+
 @dataclass(frozen=True)
 class Project:
     root: Path
@@ -55,7 +60,8 @@ class Project:
 def find_project(project_dir: Path | None = None) -> Project:
     """The project at project_dir (default: the current folder) or the nearest folder
     above it holding an answers file, as git finds its repository; NotAProject
-    elsewhere, InvalidRecord when a record breaks its rules."""
+    elsewhere, NewerProject when this fastgen cannot work on the project's template
+    version, InvalidRecord when a record breaks its rules."""
     start = (project_dir or Path.cwd()).resolve()
     root = next((p for p in (start, *start.parents) if (p / ANSWERS_FILE).is_file()), start)
     answers = _read_yaml(root / ANSWERS_FILE, root)
@@ -118,8 +124,8 @@ def _check_answers(answers: dict[str, Any]) -> str:
         if key in answers and not (isinstance(answers[key], str) and answers[key].isprintable()):
             raise InvalidRecord(f"{ANSWERS_FILE}: {key}: expected text, got {answers[key]!r}")
     template.ensure()
-    root = template.tree(version) if template.has_version(version) else template.template_root()
-    questions = Questionnaire.from_file(root / "copier.yml")
+    require_known_version(version)
+    questions = Questionnaire.from_file(template.tree(version) / "copier.yml")
     given = {k: v for k, v in answers.items() if k in questions.questions}
     hidden = [k for k in given if questions.questions[k].hidden]
     try:
@@ -127,6 +133,26 @@ def _check_answers(answers: dict[str, Any]) -> str:
     except InvalidAnswer as error:
         raise InvalidRecord(f"{ANSWERS_FILE}: {error.message}") from None
     return version
+
+
+def require_known_version(version: str) -> None:
+    """Every command that reads a project works from its template version: refuse one
+    newer than this fastgen (even when a newer fastgen left its template in the shared
+    cache) or one this fastgen does not have, naming the fastgen to install."""
+    from packaging.version import Version
+
+    from fastgen import DISTRIBUTION, __version__, template
+
+    if Version(version) > Version(__version__):
+        problem = f"newer than this fastgen ({__version__})"
+    elif not template.has_version(version):
+        problem = f"which this fastgen ({__version__}) does not know"
+    else:
+        return
+    raise NewerProject(
+        f"{ANSWERS_FILE}: made with fastgen {version}, {problem}; "
+        f"install {DISTRIBUTION}=={version} to work on this project"
+    )
 
 
 def _check_resource(recorded: dict[str, Any], where: str, project_version: str) -> None:

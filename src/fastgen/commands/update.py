@@ -1,8 +1,9 @@
 """`fastgen update`: find the project (its records checked) -> refuse a dirty
 worktree, an unknown version, a record it cannot merge from -> merge in a staging
 clone: the project (copier's update), then each recorded resource the same way
--> move the result into place, all or nothing -> report what changed and what
-conflicts.
+-> move the result into place, all or nothing -> append the new settings to .env
+-> report what changed, what conflicts, and the steps the change needs (see
+follow_up.py).
 
 The merge takes the difference between the recorded version's render and the
 project (the user's edits) and applies it over the new version's render: edits
@@ -25,7 +26,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastgen import __version__, gitrepo, template
-from fastgen.commands import resource_merge, schema_parts, staging
+from fastgen.commands import dev_template, resource_merge, schema_parts, staging
+from fastgen.commands.follow_up import FollowUp, add_settings, follow_up
 from fastgen.commands.migrations import head_and_next
 from fastgen.commands.project import ANSWERS_FILE, RESOURCES_DIR, Project, find_project
 from fastgen.errors import InvalidAnswer, UserInputError, WorkFailed
@@ -53,6 +55,16 @@ class UpdateResult:
     # (git status code, path) of every file the update touched
     changes: list[tuple[str, str]] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
+    # what the change needs next (reinstall, migrate), and the settings it brought
+    follow_up: FollowUp = field(default_factory=FollowUp)
+    # the keys appended to .env (none under dry_run)
+    env_added: list[str] = field(default_factory=list)
+
+    def next_steps(self) -> list[tuple[str, str]]:
+        """(command, why) of what is left to do, in order."""
+        resolve = [("resolve the conflicts", "then `git add` each file")] if self.conflicts else []
+        review = ("git diff", "review, run the tests (make test), then commit")
+        return [*resolve, *self.follow_up.steps(), review]
 
 
 def update_project(
@@ -71,6 +83,7 @@ def update_project(
     require_resource_versions(project, version)
     changed_answers = parse_data(project, version, data)
     if version == project.template_version and not changed_answers:
+        require_no_change_within(project)
         return UpdateResult(project.root, version, version, dry_run)
     new_answers = {**project.answers, **changed_answers}
     if schema_parts.switched(project.answers, new_answers):
@@ -89,11 +102,14 @@ def update_project(
         schema_parts.switch_revisions(root, template.tree(version), project.answers, new_answers)
         changes = stage.changes()  # refuses a change through a link out of the project
         conflicts = conflicted(stage.clone, changes)
+        needs = follow_up(project.root, root)
         if not dry_run:
             with status("Moving the update into place"):
                 stage.place(changes)
+    # .env is ignored by git, so no merge reached it: only new keys, appended.
+    added = [] if dry_run else add_settings(project.root, needs.settings)
     old = project.template_version
-    return UpdateResult(project.root, old, version, dry_run, changes, conflicts)
+    return UpdateResult(project.root, old, version, dry_run, changes, conflicts, needs, added)
 
 
 def require_clean(root: Path) -> None:
@@ -158,6 +174,22 @@ def require_resource_versions(project: Project, version: str) -> None:
                 f"{RESOURCES_DIR.as_posix()}/{plural}.yml: made with template {made}, "
                 f"newer than {version}; downgrades are not supported"
             )
+
+
+def require_no_change_within(project: Project) -> None:
+    """At this fastgen's development version there is nothing to update to, yet its
+    template may have changed since the project was made: say so, not "nothing to do"."""
+    if changed := dev_template.changed_since_made(project):
+        shown = ", ".join(changed[:5]) + (
+            f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+        )
+        raise CannotUpdate(
+            f"{ANSWERS_FILE}: the project is at {project.template_version}, this fastgen's "
+            "development version, whose template changed after the project was made "
+            f"({shown}); update merges from one version to another, not within one. Those "
+            "files are as the template made them: take them from a fresh render, or move the "
+            "version on (copier.yml and fastgen/__init__.py) before changing the template"
+        )
 
 
 def conflicted(top: Path, changes: list[tuple[str, str]]) -> list[str]:
