@@ -1,6 +1,7 @@
 """Generated projects served for the attack suites, and clients that call them.
 
-`serve_variant` renders a variant, migrates it, creates its first admin with
+`serve_variant` renders a variant with three resources of every field type
+(RESOURCES), migrates it, creates its first admin with
 the project's own CLI and serves it with tests/variants/servers.py's uvicorn
 harness, run as the project's README says (`--no-proxy-headers`,
 `--no-access-log`). The app trusts X-Forwarded-For from 127.0.0.1 only
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fastgen.spec import ResourceSpec
 from variants.servers import Answer, Worker, uvicorn_servers
 from variants.support import SharedVenv, project_env, render
 
@@ -139,6 +141,29 @@ def _run(project: Path, env: dict[str, str], *argv: str) -> None:
     assert done.returncode == 0, f"{' '.join(argv)} failed:\n{done.stdout}\n{done.stderr}"
 
 
+# Resources of every field type on the served apps (issue 20): a catalogue-like
+# Category, a Product with each type and modifier, and a Review shared by every
+# user that refers to a Product and to a User.
+RESOURCES = [
+    ResourceSpec("Category", ["name:str:80:unique", "notes:text:optional"], None, True, "attack"),
+    ResourceSpec(
+        "Product",
+        [
+            "name:str:120:unique", "price:decimal:10,2", "stock:int:default=0",
+            "weight:float:optional", "active:bool:default=true", "released:date:optional",
+            "launched_at:datetime:optional", "code:uuid:optional", "meta:json:optional",
+            "contact:email:optional", "status:enum:draft,published:default=draft",
+            "notes:text:optional", "category:ref:Category",
+        ],
+        None, True, "attack",
+    ),
+    ResourceSpec(
+        "Review", ["body:text", "stars:int:default=5", "product:ref:Product",
+                   "reviewer:ref:User:optional"], None, False, "attack",
+    ),
+]  # fmt: skip
+
+
 def prepare_project(
     copie: Any,
     venv: SharedVenv,
@@ -149,8 +174,9 @@ def prepare_project(
     redis_url: str | None,
     settings: Mapping[str, str] | None = None,
 ) -> tuple[Path, dict[str, str]]:
-    """Render, configure and migrate a variant; return its folder and environment."""
-    project = render(copie, answers)
+    """Render (with RESOURCES), configure and migrate a variant; return its folder and
+    environment."""
+    project = render(copie, answers, RESOURCES)
     env = project_env(
         project,
         venv,

@@ -57,7 +57,7 @@ RESERVED_CLASSES = frozenset(
     | {"AsyncSession", "Awaitable", "BaseRepository", "BaseService", "CurrentUser"}
     | {"Depends", "DuplicateError", "IdPath", "MissingReferenceError", "SessionDep"}
     | {"Page", "Resources", "SkipJsonSchema", "UserFactory", "UserRepository"}
-    | {"UserRepositoryDep", "StrictBool", "StrictFloat", "StrictInt"}
+    | {"UserRepositoryDep", "StrictBool", "StrictFloat", "StrictInt", "JsonInt"}
 )
 
 
