@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from conftest import fastgen
+from fastgen.commands.add_resource import add_resource as add
 from fastgen.commands.migrations import VERSIONS, head_and_next
 from update_support import (
     ADDED,
@@ -369,3 +370,72 @@ def test_resources_that_evolved_are_updated_from_their_records(cache: Path, tmp_
     assert revisions[-1] == "0005_add_rank_to_categories.py"  # no revision rewritten or added
     commit_all(project, "update")
     assert fastgen("check", "-p", str(project)).exit_code == 0
+
+
+# ------------------------------------------- providers moved out of app/core (0.1.0)
+
+RELEASE = "0.1.0"  # its providers live in app/core; this fastgen's in app/api
+DEPS_EDIT = "\n\n# Our own note on the providers.\n"
+ITEMS_DEPS_EDIT = "\n\n# Items are built per request.\n"
+OUR_DOCSTRING = '"""Our providers, and the aliases routes declare."""'
+
+
+def release_project_with_edited_providers(parent: Path, *, conflicting: bool) -> Path:
+    """A project made at 0.1.0 with items and categories; the shared providers and
+    the items' edited (conflicting: the first line too, which the move changes),
+    the categories' left as rendered."""
+    project = project_at(RELEASE, parent)
+    assert add("Category", ["name:str:80:unique"], project_dir=project).created
+    commit_all(project, "categories")
+    shared = project / "app/core/dependencies.py"
+    text = shared.read_text(encoding="utf-8") + DEPS_EDIT
+    if conflicting:
+        text = text.replace(text.splitlines()[0], OUR_DOCSTRING, 1)
+    shared.write_text(text, encoding="utf-8")
+    items = project / "app/core/item_dependencies.py"
+    items.write_text(items.read_text(encoding="utf-8") + ITEMS_DEPS_EDIT, encoding="utf-8")
+    commit_all(project, "provider edits")
+    return project
+
+
+def test_update_moves_the_providers_to_the_api_layer_with_the_users_edits(
+    cache: Path, tmp_path: Path
+) -> None:
+    project = release_project_with_edited_providers(tmp_path, conflicting=False)
+
+    run = fastgen("update", "-p", str(project))
+
+    assert run.exit_code == 0, run.stdout + run.stderr
+    status = git_status(project)
+    for gone in ("dependencies", "item_dependencies", "category_dependencies"):
+        assert status[f"app/core/{gone}.py"] == " D"
+    assert not list((project / "app/core").glob("*dependencies*"))
+    shared = (project / "app/api/deps.py").read_text(encoding="utf-8")
+    assert shared.endswith(DEPS_EDIT) and "stays the floor" in shared
+    assert (project / "app/api/v1/items_deps.py").read_text().endswith(ITEMS_DEPS_EDIT)
+    categories = (project / "app/api/v1/categories_deps.py").read_text(encoding="utf-8")
+    assert "from app.api.deps import SessionDep" in categories
+    assert "app.api.v1.categories_deps" in (project / "app/api/v1/categories.py").read_text()
+
+
+@pytest.mark.parametrize("conflict", ["inline", "rej"])
+def test_an_edit_the_move_also_changes_is_a_conflict_at_the_new_place(
+    cache: Path, tmp_path: Path, conflict: str
+) -> None:
+    project = release_project_with_edited_providers(tmp_path, conflicting=True)
+
+    run = fastgen("update", "-p", str(project), "--conflict", conflict)
+
+    assert run.exit_code == 1
+    assert "conflict: app/api/deps.py" in run.stderr
+    shared = (project / "app/api/deps.py").read_text(encoding="utf-8")
+    status = git_status(project)
+    if conflict == "inline":
+        assert status["app/api/deps.py"] == "UU"
+        assert OUR_DOCSTRING in shared and "<<<<<<<" in shared
+    else:
+        assert OUR_DOCSTRING in (project / "app/api/deps.py.rej").read_text()
+        assert not (project / "app/core/dependencies.py.rej").exists()
+    assert shared.rstrip().endswith(DEPS_EDIT.strip())  # the edit away from it merged
+    assert status["app/core/dependencies.py"] == " D"
+    assert (project / "app/api/v1/items_deps.py").read_text().endswith(ITEMS_DEPS_EDIT)

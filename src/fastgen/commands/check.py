@@ -20,8 +20,7 @@ from pathlib import Path
 from fastgen import DISTRIBUTION, __version__, template
 from fastgen.commands.project import find_project
 from fastgen.errors import UserInputError
-from fastgen.questions import Questionnaire
-from fastgen.render import project_files, render
+from fastgen.render import project_files, render_recorded
 
 Status = Callable[[str], AbstractContextManager[object]]
 
@@ -70,7 +69,7 @@ def check_project(
     from packaging.version import Version
 
     project = find_project(project_dir)
-    source = template.ensure()
+    template.ensure()  # the template history, for has_version
     recorded = project.template_version
     if not template.has_version(recorded):
         raise NewerProject(
@@ -79,9 +78,7 @@ def check_project(
         )
     with tempfile.TemporaryDirectory(prefix="fastgen-check-") as scratch:
         with status(f"Rendering template {recorded}"):
-            questions = Questionnaire.from_file(template.tree(recorded) / "copier.yml")
-            answers = {k: v for k, v in project.answers.items() if k in questions.questions}
-            render(source, recorded, questions, answers, Path(scratch))
+            render_recorded(recorded, project.answers, Path(scratch))
         drifted = [
             rel
             for rel in project_files(Path(scratch))
