@@ -27,6 +27,7 @@ from update_support import (
     first_line,
     git_status,
     project_at,
+    replace_line,
 )
 
 USER_IGNORE = "/.idea/"
@@ -439,3 +440,94 @@ def test_an_edit_the_move_also_changes_is_a_conflict_at_the_new_place(
     assert shared.rstrip().endswith(DEPS_EDIT.strip())  # the edit away from it merged
     assert status["app/core/dependencies.py"] == " D"
     assert (project / "app/api/v1/items_deps.py").read_text().endswith(ITEMS_DEPS_EDIT)
+
+
+# ------------------------------------------------- check --diff, files the project owns
+
+OWN_DOCKERFILE = '\n[tool.fastgen]\n# Tuned for our hosts.\nowned = ["Dockerfile"]\n'
+
+
+def tuned_dockerfile(parent: Path) -> Path:
+    """A project at B (with Redis: several workers) whose Dockerfile runs four."""
+    project = project_at(VERSION_B, parent, redis=True)
+    dockerfile = project / "Dockerfile"
+    text = dockerfile.read_text(encoding="utf-8")
+    assert "ENV WEB_CONCURRENCY=2\n" in text
+    dockerfile.write_text(text.replace("ENV WEB_CONCURRENCY=2\n", "ENV WEB_CONCURRENCY=4\n"))
+    commit_all(project, "four workers")
+    return project
+
+
+def test_check_diff_shows_what_drifted_against_the_recorded_render(
+    cache: Path, tmp_path: Path
+) -> None:
+    project = tuned_dockerfile(tmp_path)
+
+    plain = fastgen("check", "-p", str(project))
+    run = fastgen("check", "-p", str(project), "--diff")
+
+    assert plain.exit_code == run.exit_code == 4
+    assert "@@" not in plain.stdout
+    assert f"--- a/Dockerfile (template {VERSION_B})\n+++ b/Dockerfile\n@@ " in run.stdout
+    changed = [line for line in run.stdout.splitlines() if line[:1] in "+-"]
+    assert changed[2:] == ["-ENV WEB_CONCURRENCY=2", "+ENV WEB_CONCURRENCY=4"]
+
+
+def test_a_template_owned_file_the_project_owns_is_no_longer_checked(
+    cache: Path, tmp_path: Path
+) -> None:
+    project = tuned_dockerfile(tmp_path)
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as file:
+        file.write(OWN_DOCKERFILE)
+    commit_all(project, "the Dockerfile is ours")
+
+    run = fastgen("check", "-p", str(project), "--diff")
+
+    assert run.exit_code == 0, run.stdout
+    assert "owned: Dockerfile" in run.stdout and "drifted" not in run.stdout
+    # Only that file: an edit elsewhere among the template's still drifts.
+    with (project / "compose.yaml").open("a", encoding="utf-8") as file:
+        file.write("# ours too\n")
+    assert fastgen("check", "-p", str(project)).exit_code == 4
+
+
+@pytest.mark.parametrize(
+    ("table", "words"),
+    [
+        ('owned = ["README.md"]', "'README.md' is not a template-owned file"),
+        ('owned = "Dockerfile"', "must be a list of paths"),
+        ("owned = [1]", "must be a list of paths"),
+    ],
+)
+def test_check_refuses_an_owned_list_it_cannot_honour(
+    cache: Path, tmp_path: Path, table: str, words: str
+) -> None:
+    project = project_at(VERSION_B, tmp_path)
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as file:
+        file.write(f"\n[tool.fastgen]\n{table}\n")
+
+    run = fastgen("check", "-p", str(project))
+
+    assert run.exit_code == 2
+    assert run.stderr.startswith("error: pyproject.toml: [tool.fastgen] owned: ")
+    assert words in run.stderr
+
+
+def test_update_still_merges_the_template_into_a_file_the_project_owns(
+    cache: Path, tmp_path: Path
+) -> None:
+    project = project_at(VERSION_A, tmp_path)
+    workflow = project / ".github/workflows/ci.yml"
+    replace_line(workflow, first_line(workflow), "name: CI (ours)")
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as file:
+        file.write('\n[tool.fastgen]\nowned = [".github/workflows/ci.yml"]\n')
+    commit_all(project, "our CI")
+    assert fastgen("check", "-p", str(project)).exit_code == 3  # behind, not drifted
+
+    assert fastgen("update", "-p", str(project)).exit_code == 0
+    commit_all(project, "update to B")
+
+    text = workflow.read_text(encoding="utf-8")
+    assert first_line(workflow) == "name: CI (ours)"
+    assert f'pip install "fastgen-backend=={VERSION_B}"' in text  # the template's change
+    assert fastgen("check", "-p", str(project)).exit_code == 0
