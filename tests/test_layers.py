@@ -47,7 +47,12 @@ def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     spec = root / "shop.yaml"
     answers = {"project_name": "shop", **VARIANTS[request.param], "resources": RESOURCES}
     spec.write_text(yaml.safe_dump(answers), encoding="utf-8")
-    run = fastgen("new", "--spec", str(spec), "--defaults", "-q", "--no-git", "-o", str(root))
+    # Set up before the autouse fixture that isolates each test's template cache:
+    # isolated here too, never the user's cache, which another checkout may have
+    # pointed at its own template.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FASTGEN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+        run = fastgen("new", "--spec", str(spec), "--defaults", "-q", "--no-git", "-o", str(root))
     assert run.exit_code == 0, run.stderr
     return root / "shop"
 

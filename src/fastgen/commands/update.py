@@ -8,7 +8,8 @@ The merge takes the difference between the recorded version's render and the
 project (the user's edits) and applies it over the new version's render: edits
 survive; where an edit and the template's change touch the same lines the file
 gets conflict markers (unmerged in the index, as git leaves a failed merge) and
-is listed, and the command exits 1.
+is listed, and the command exits 1. A file the template moved (moves.py) is
+merged as one file: the user's edits go with it to its new place.
 
 Nothing in the project changes until the whole merge is done (see staging.py): a
 failure, a refusal or a Ctrl-C before that leaves it as it was, and the move
