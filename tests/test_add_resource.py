@@ -306,7 +306,7 @@ def test_a_resource_is_added_through_every_layer(project: Path) -> None:
         "?? .fastgen/resources/categories.yml",
         "?? alembic/versions/0004_create_categories.py",
         "?? app/api/v1/categories.py",
-        "?? app/core/category_dependencies.py",
+        "?? app/api/v1/categories_deps.py",
         "?? app/models/category.py",
         "?? app/repositories/category_repository.py",
         "?? app/schemas/category.py",

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from conftest import fastgen
+from fastgen.commands.add_resource import add_resource as add
 from fastgen.commands.migrations import VERSIONS, head_and_next
 from update_support import (
     ADDED,
@@ -27,6 +28,7 @@ from update_support import (
     first_line,
     git_status,
     project_at,
+    replace_line,
 )
 
 USER_IGNORE = "/.idea/"
@@ -526,3 +528,163 @@ def test_a_template_changed_under_the_same_development_version_is_said_plainly(
     assert both.exit_code == 5, both.stdout
     assert "drifted: app/middleware/security_headers.py" in both.stdout
     assert "drifted: Dockerfile" not in both.stdout
+
+
+# ------------------------------------------- providers moved out of app/core (0.1.0)
+
+RELEASE = "0.1.0"  # its providers live in app/core; this fastgen's in app/api
+DEPS_EDIT = "\n\n# Our own note on the providers.\n"
+ITEMS_DEPS_EDIT = "\n\n# Items are built per request.\n"
+OUR_DOCSTRING = '"""Our providers, and the aliases routes declare."""'
+
+
+def release_project_with_edited_providers(parent: Path, *, conflicting: bool) -> Path:
+    """A project made at 0.1.0 with items and categories; the shared providers and
+    the items' edited (conflicting: the first line too, which the move changes),
+    the categories' left as rendered."""
+    project = project_at(RELEASE, parent)
+    assert add("Category", ["name:str:80:unique"], project_dir=project).created
+    commit_all(project, "categories")
+    shared = project / "app/core/dependencies.py"
+    text = shared.read_text(encoding="utf-8") + DEPS_EDIT
+    if conflicting:
+        text = text.replace(text.splitlines()[0], OUR_DOCSTRING, 1)
+    shared.write_text(text, encoding="utf-8")
+    items = project / "app/core/item_dependencies.py"
+    items.write_text(items.read_text(encoding="utf-8") + ITEMS_DEPS_EDIT, encoding="utf-8")
+    commit_all(project, "provider edits")
+    return project
+
+
+def test_update_moves_the_providers_to_the_api_layer_with_the_users_edits(
+    cache: Path, tmp_path: Path
+) -> None:
+    project = release_project_with_edited_providers(tmp_path, conflicting=False)
+
+    run = fastgen("update", "-p", str(project))
+
+    assert run.exit_code == 0, run.stdout + run.stderr
+    status = git_status(project)
+    for gone in ("dependencies", "item_dependencies", "category_dependencies"):
+        assert status[f"app/core/{gone}.py"] == " D"
+    assert not list((project / "app/core").glob("*dependencies*"))
+    shared = (project / "app/api/deps.py").read_text(encoding="utf-8")
+    assert shared.endswith(DEPS_EDIT) and "stays the floor" in shared
+    assert (project / "app/api/v1/items_deps.py").read_text().endswith(ITEMS_DEPS_EDIT)
+    categories = (project / "app/api/v1/categories_deps.py").read_text(encoding="utf-8")
+    assert "from app.api.deps import SessionDep" in categories
+    assert "app.api.v1.categories_deps" in (project / "app/api/v1/categories.py").read_text()
+
+
+@pytest.mark.parametrize("conflict", ["inline", "rej"])
+def test_an_edit_the_move_also_changes_is_a_conflict_at_the_new_place(
+    cache: Path, tmp_path: Path, conflict: str
+) -> None:
+    project = release_project_with_edited_providers(tmp_path, conflicting=True)
+
+    run = fastgen("update", "-p", str(project), "--conflict", conflict)
+
+    assert run.exit_code == 1
+    assert "conflict: app/api/deps.py" in run.stderr
+    shared = (project / "app/api/deps.py").read_text(encoding="utf-8")
+    status = git_status(project)
+    if conflict == "inline":
+        assert status["app/api/deps.py"] == "UU"
+        assert OUR_DOCSTRING in shared and "<<<<<<<" in shared
+    else:
+        assert OUR_DOCSTRING in (project / "app/api/deps.py.rej").read_text()
+        assert not (project / "app/core/dependencies.py.rej").exists()
+    assert shared.rstrip().endswith(DEPS_EDIT.strip())  # the edit away from it merged
+    assert status["app/core/dependencies.py"] == " D"
+    assert (project / "app/api/v1/items_deps.py").read_text().endswith(ITEMS_DEPS_EDIT)
+
+
+# ------------------------------------------------- check --diff, files the project owns
+
+OWN_DOCKERFILE = '\n[tool.fastgen]\n# Tuned for our hosts.\nowned = ["Dockerfile"]\n'
+
+
+def tuned_dockerfile(parent: Path) -> Path:
+    """A project at B (with Redis: several workers) whose Dockerfile runs four."""
+    project = project_at(VERSION_B, parent, redis=True)
+    dockerfile = project / "Dockerfile"
+    text = dockerfile.read_text(encoding="utf-8")
+    assert "ENV WEB_CONCURRENCY=2\n" in text
+    dockerfile.write_text(text.replace("ENV WEB_CONCURRENCY=2\n", "ENV WEB_CONCURRENCY=4\n"))
+    commit_all(project, "four workers")
+    return project
+
+
+def test_check_diff_shows_what_drifted_against_the_recorded_render(
+    cache: Path, tmp_path: Path
+) -> None:
+    project = tuned_dockerfile(tmp_path)
+
+    plain = fastgen("check", "-p", str(project))
+    run = fastgen("check", "-p", str(project), "--diff")
+
+    assert plain.exit_code == run.exit_code == 4
+    assert "@@" not in plain.stdout
+    assert f"--- a/Dockerfile (template {VERSION_B})\n+++ b/Dockerfile\n@@ " in run.stdout
+    changed = [line for line in run.stdout.splitlines() if line[:1] in "+-"]
+    assert changed[2:] == ["-ENV WEB_CONCURRENCY=2", "+ENV WEB_CONCURRENCY=4"]
+
+
+def test_a_template_owned_file_the_project_owns_is_no_longer_checked(
+    cache: Path, tmp_path: Path
+) -> None:
+    project = tuned_dockerfile(tmp_path)
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as file:
+        file.write(OWN_DOCKERFILE)
+    commit_all(project, "the Dockerfile is ours")
+
+    run = fastgen("check", "-p", str(project), "--diff")
+
+    assert run.exit_code == 0, run.stdout
+    assert "owned: Dockerfile" in run.stdout and "drifted" not in run.stdout
+    # Only that file: an edit elsewhere among the template's still drifts.
+    with (project / "compose.yaml").open("a", encoding="utf-8") as file:
+        file.write("# ours too\n")
+    assert fastgen("check", "-p", str(project)).exit_code == 4
+
+
+@pytest.mark.parametrize(
+    ("table", "words"),
+    [
+        ('owned = ["README.md"]', "'README.md' is not a template-owned file"),
+        ('owned = "Dockerfile"', "must be a list of paths"),
+        ("owned = [1]", "must be a list of paths"),
+    ],
+)
+def test_check_refuses_an_owned_list_it_cannot_honour(
+    cache: Path, tmp_path: Path, table: str, words: str
+) -> None:
+    project = project_at(VERSION_B, tmp_path)
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as file:
+        file.write(f"\n[tool.fastgen]\n{table}\n")
+
+    run = fastgen("check", "-p", str(project))
+
+    assert run.exit_code == 2
+    assert run.stderr.startswith("error: pyproject.toml: [tool.fastgen] owned: ")
+    assert words in run.stderr
+
+
+def test_update_still_merges_the_template_into_a_file_the_project_owns(
+    cache: Path, tmp_path: Path
+) -> None:
+    project = project_at(VERSION_A, tmp_path)
+    workflow = project / ".github/workflows/ci.yml"
+    replace_line(workflow, first_line(workflow), "name: CI (ours)")
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as file:
+        file.write('\n[tool.fastgen]\nowned = [".github/workflows/ci.yml"]\n')
+    commit_all(project, "our CI")
+    assert fastgen("check", "-p", str(project)).exit_code == 3  # behind, not drifted
+
+    assert fastgen("update", "-p", str(project)).exit_code == 0
+    commit_all(project, "update to B")
+
+    text = workflow.read_text(encoding="utf-8")
+    assert first_line(workflow) == "name: CI (ours)"
+    assert f'pip install "fastgen-backend=={VERSION_B}"' in text  # the template's change
+    assert fastgen("check", "-p", str(project)).exit_code == 0

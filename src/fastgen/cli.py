@@ -659,16 +659,29 @@ def _report_update(result: UpdateResult) -> None:
         "fastgen's); 4 drifted (a template-owned file was edited); 5 both; 2 refused.\n\n"
         "Examples:\n\n\b\n"
         "  fastgen check\n"
-        "  fastgen check --project-dir services/api"
+        "  fastgen check --diff\n"
+        "  fastgen check --project-dir services/api\n\n"
+        "A file edited on purpose is taken over in pyproject.toml, and check skips it:\n\n\b\n"
+        "  [tool.fastgen]\n"
+        '  owned = ["Dockerfile"]'
     )
 )
-def check(project_dir: ProjectDir = None) -> None:
+def check(
+    project_dir: ProjectDir = None,
+    diff: Annotated[
+        bool,
+        typer.Option(
+            "--diff", help="Show each drifted file's diff from its template version's render."
+        ),
+    ] = False,
+) -> None:
     """Check, writing nothing, that the project is on this fastgen's template version and
-    that no template-owned file (CI, Docker, middleware, security) was edited."""
+    that no template-owned file (CI, Docker, middleware, security) was edited, but those
+    the project took over."""
     from fastgen.commands.check import check_project
 
     with _exit_codes("nothing was written"):
-        result = check_project(project_dir)
+        result = check_project(project_dir, diff=diff)
     _report_check(result)
     raise typer.Exit(code=result.exit_code)
 
@@ -689,13 +702,24 @@ def _report_check(result: CheckResult) -> None:
             "them, not edited; `fastgen update` cannot merge within one version",
             markup=False, highlight=False, soft_wrap=True,
         )  # fmt: skip
+    for rel in result.owned:
+        out.print(
+            f"owned: {rel} is the project's ([tool.fastgen] owned in pyproject.toml), not checked",
+            markup=False, highlight=False, soft_wrap=True,
+        )  # fmt: skip
     for rel in result.drifted:
         out.print(
             f"drifted: {rel} differs from template {result.recorded}",
             markup=False, highlight=False, soft_wrap=True,
         )  # fmt: skip
+    for text in result.diffs.values():
+        out.print(text, markup=False, highlight=False, soft_wrap=True, end="")
     if not result.exit_code:
-        out.print(f"up to date: template {result.recorded}, no template-owned file edited")
+        mine = " but the project's own" if result.owned else ""
+        out.print(
+            f"up to date: template {result.recorded}, no template-owned file edited{mine}",
+            markup=False, highlight=False, soft_wrap=True,
+        )  # fmt: skip
 
 
 @app.command(

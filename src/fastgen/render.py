@@ -50,6 +50,16 @@ def template_environment(template_root: Path) -> jinja2.Environment:
     )
 
 
+def render_recorded(version: str, answers: Answers, staging: Path) -> None:
+    """Render a version of fastgen's template history with a project's recorded
+    answers (those that version's copier.yml asks) into an empty staging folder."""
+    from fastgen import template
+
+    questions = Questionnaire.from_file(template.tree(version) / "copier.yml")
+    asked = {k: v for k, v in answers.items() if k in questions.questions}
+    render(template.ensure(), version, questions, asked, staging)
+
+
 def write_env(project: Path) -> None:
     """Give the project its own signing secret in `.env` (ignored by git).
 

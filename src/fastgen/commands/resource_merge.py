@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastgen import gitrepo
+from fastgen.commands import moves
 from fastgen.commands.add_resource import render_resource
 from fastgen.commands.migrations import VERSIONS
 from fastgen.errors import WorkFailed
@@ -46,10 +47,17 @@ def update_resource(
         old, new = Path(scratch, "old"), Path(scratch, "new")
         render_resource({**answers, "template_version": old_version}, old, root, old_version)
         render_resource({**answers, "template_version": version}, new, root, version)
-        rendered = set(resource_files(old)) | set(resource_files(new))
-        return [
-            rel for rel in sorted(rendered) if _merge(root, rel, old / rel, new / rel, conflict)
+        old_files, new_files = resource_files(old), resource_files(new)
+        moved = moves.between(moves.resource_moves(answers), old_files, new_files)
+        moved = {src: dst for src, dst in moved.items() if not os.path.lexists(root / dst)}
+        conflicts = [
+            dst
+            for src, dst in moved.items()
+            if merge(root, dst, old / src, new / dst, conflict, moved_from=src)
         ]
+        rest = (set(old_files) | set(new_files)) - {*moved, *moved.values()}
+        conflicts += [rel for rel in rest if merge(root, rel, old / rel, new / rel, conflict)]
+        return sorted(conflicts)
 
 
 def resource_files(rendered: Path) -> list[str]:
@@ -58,19 +66,28 @@ def resource_files(rendered: Path) -> list[str]:
     return [rel for rel in project_files(rendered) if not rel.startswith(f"{VERSIONS.as_posix()}/")]
 
 
-def _merge(root: Path, rel: str, base: Path, theirs: Path, conflict: Conflict) -> bool:
-    """Apply the template's change (base -> theirs) to the project's file; True on conflict."""
+def merge(
+    root: Path, rel: str, base: Path, theirs: Path, conflict: Conflict, moved_from: str = ""
+) -> bool:
+    """Apply the template's change (base -> theirs) to the project's file rel, or to
+    its file moved_from, which then moves to rel (see moves.py); True on conflict."""
     ours = root / rel
-    ours_bytes, base_bytes, theirs_bytes = _read(ours), _read(base), _read(theirs)
+    ours_bytes = _read(root / (moved_from or rel))
+    base_bytes, theirs_bytes = _read(base), _read(theirs)
+    before = None if moved_from else ours_bytes  # what stands at rel now
+    if moved_from:
+        (root / moved_from).unlink(missing_ok=True)
     merged, conflicted = merge_bytes(ours_bytes, base_bytes, theirs_bytes)
     if not conflicted:
-        _write(ours, merged, ours_bytes)
+        _write(ours, merged, before)
         return False
     assert ours_bytes is not None and theirs_bytes is not None  # a conflict needs both
+    rejected = None
     if conflict == "rej":
         merged, rejected = _reject(ours_bytes, base_bytes or b"", theirs_bytes, ours.name)
+    _write(ours, merged, before)
+    if rejected is not None:
         ours.with_name(ours.name + ".rej").write_bytes(rejected)
-    _write(ours, merged, ours_bytes)
     if conflict == "inline":
         gitrepo.mark_unmerged(root, rel, base_bytes, ours_bytes, theirs_bytes)
     return True

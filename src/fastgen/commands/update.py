@@ -9,7 +9,8 @@ The merge takes the difference between the recorded version's render and the
 project (the user's edits) and applies it over the new version's render: edits
 survive; where an edit and the template's change touch the same lines the file
 gets conflict markers (unmerged in the index, as git leaves a failed merge) and
-is listed, and the command exits 1.
+is listed, and the command exits 1. A file the template moved (moves.py) is
+merged as one file: the user's edits go with it to its new place.
 
 Nothing in the project changes until the whole merge is done (see staging.py): a
 failure, a refusal or a Ctrl-C before that leaves it as it was, and the move
@@ -19,6 +20,8 @@ into place puts everything back if it fails or is interrupted.
 from __future__ import annotations
 
 import contextlib
+import os
+import tempfile
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -26,12 +29,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastgen import __version__, gitrepo, template
-from fastgen.commands import dev_template, resource_merge, schema_parts, staging
+from fastgen.commands import dev_template, moves, resource_merge, schema_parts, staging
 from fastgen.commands.follow_up import FollowUp, add_settings, follow_up
 from fastgen.commands.migrations import head_and_next
 from fastgen.commands.project import ANSWERS_FILE, RESOURCES_DIR, Project, find_project
 from fastgen.errors import InvalidAnswer, UserInputError, WorkFailed
 from fastgen.questions import Answers, Questionnaire
+from fastgen.render import project_files, render_recorded
 
 Status = Callable[[str], AbstractContextManager[object]]
 Conflict = Literal["inline", "rej"]
@@ -92,7 +96,9 @@ def update_project(
     with staging.staged(project.root) as stage:
         root = stage.root
         with status(f"Merging template {project.template_version} -> {version}"):
+            held = _hold_moved(root)
             _copier_update(root, version, changed_answers, conflict)
+            _carry_moved(root, project, held, conflict)
         for plural, answers in project.resources.items():
             with status(f"Merging resource {plural}"):
                 resource_merge.update_resource(
@@ -230,6 +236,39 @@ def parse_data(project: Project, version: str, data: Iterable[str]) -> Answers:
     recorded = {k: v for k, v in project.answers.items() if k in questions.questions}
     questions.complete({**recorded, **given})
     return {k: v for k, v in given.items() if recorded.get(k) != v}
+
+
+def _hold_moved(root: Path) -> dict[str, bytes]:
+    """The project's files at the old places of the template's moves (moves.py), read
+    before copier's update deletes them with their edits; none where a file of the
+    user's own stands at the new place."""
+    return {
+        src: (root / src).read_bytes()
+        for src, dst in moves.PROJECT.items()
+        if (root / src).is_file() and not os.path.lexists(root / dst)
+    }
+
+
+def _carry_moved(root: Path, project: Project, held: dict[str, bytes], conflict: Conflict) -> None:
+    """Merge each held file into its new place, as a resource's moved file is merged:
+    the user's change from the recorded version's render, over the new render."""
+    if not held:
+        return
+    wanted = {src: moves.PROJECT[src] for src in held}
+    # After copier's update the project holds the new render's files: a moved file
+    # at its new place (where the project had nothing), none at its old one.
+    after = [rel for pair in wanted.items() for rel in pair if (root / rel).is_file()]
+    with tempfile.TemporaryDirectory(prefix="fastgen-moves-") as scratch:
+        old, new = Path(scratch, "old"), Path(scratch, "new")
+        render_recorded(project.template_version, project.answers, old)
+        for src, dst in moves.between(wanted, project_files(old), after).items():
+            (new / dst).parent.mkdir(parents=True, exist_ok=True)
+            (new / dst).write_bytes((root / dst).read_bytes())
+            # copier's `rej` mode leaves the user's hunks of the file it deleted.
+            if not (project.root / f"{src}.rej").exists():
+                (root / f"{src}.rej").unlink(missing_ok=True)
+            (root / src).write_bytes(held[src])
+            resource_merge.merge(root, dst, old / src, new / dst, conflict, moved_from=src)
 
 
 def _copier_update(root: Path, version: str, data: dict[str, Any], conflict: Conflict) -> None:

@@ -3,7 +3,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from app.core.dependencies import AdminUser, UserReportServiceDep
+from app.api.deps import AdminUser, UserReportServiceDep
 from app.schemas.common import error_responses
 
 router = APIRouter(responses=error_responses(401, 403))

@@ -1,7 +1,7 @@
 from fastapi import APIRouter, Response, status
 from starlette.convertors import Convertor, register_url_convertor
 
-from app.core.dependencies import AdminUser, IdPath, PageParamsDep, UserServiceDep
+from app.api.deps import AdminUser, IdPath, PageParamsDep, UserServiceDep
 from app.schemas.common import Page, error_responses
 from app.schemas.user import UserAdminCreate, UserRead, UserReplace, UserUpdate
 

@@ -1,6 +1,6 @@
 from fastapi import APIRouter
 
-from app.core.dependencies import CurrentUser, UserServiceDep
+from app.api.deps import CurrentUser, UserServiceDep
 from app.schemas.common import error_responses
 from app.schemas.user import UserRead, UserSelfReplace, UserSelfUpdate
 

@@ -1,6 +1,6 @@
 from fastapi import APIRouter
 
-from app.core.dependencies import AdminUser, UserReportServiceDep
+from app.api.deps import AdminUser, UserReportServiceDep
 from app.schemas.common import error_responses
 from app.schemas.user import UserStatistics
 
