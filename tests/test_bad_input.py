@@ -155,7 +155,7 @@ def test_force_where_a_file_stands_for_a_template_folder_is_refused_untouched(
         ("colour=blue", ["--data", "unknown key", "colour"]),
         ("project_name=Other", ["--data", "project_name", "as NAME"]),
         ("database=oracle", ["database", "oracle"]),
-        ("csrf=perhaps", ["csrf", "true or false"]),
+        ("csrf=perhaps", ["csrf", "expected yes or no (y, yes, n, no", "'perhaps'"]),
     ],
 )
 def test_bad_data_is_refused(tmp_path: Path, pair: str, words: list[str]) -> None:
