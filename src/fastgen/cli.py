@@ -255,7 +255,11 @@ def new(
             force=force,
             dry_run=dry_run,
             git=not no_git,
-            prompter=(lambda q, given: ask_missing(q, given, out)) if interactive else None,
+            prompter=(
+                (lambda q, given, resources: ask_missing(q, given, out, resources))
+                if interactive
+                else None
+            ),
             status=_status(quiet),
         )
     if not quiet:
@@ -292,6 +296,10 @@ def _report(result: NewResult, files: bool) -> None:
     verb = "Would write" if result.dry_run else "Wrote"
     summary = f"{verb} {len(result.files)} files to {result.target} ({variant})."
     out.print(summary, markup=False, highlight=False, soft_wrap=True)
+    if result.resources:
+        added = ", ".join(result.resources)
+        verb = "Would add" if result.dry_run else "Added"
+        out.print(f"{verb} resources: {added}.", markup=False, highlight=False, soft_wrap=True)
     if result.dry_run:
         return
     if result.git:
