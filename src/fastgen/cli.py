@@ -240,7 +240,8 @@ def new(
 ) -> None:
     """Create a new project named NAME, in the folder its slug names (`My Shop`: ./my-shop).
 
-    NAME may be left out when the --spec file names the project (project_name).
+    NAME may be left out when the --spec file names the project (project_name);
+    on a terminal, it is then asked for.
     """
     from fastgen.new import new_project
     from fastgen.prompt import ask_missing
