@@ -155,7 +155,7 @@ def test_force_where_a_file_stands_for_a_template_folder_is_refused_untouched(
         ("colour=blue", ["--data", "unknown key", "colour"]),
         ("project_name=Other", ["--data", "project_name", "as NAME"]),
         ("database=oracle", ["database", "oracle"]),
-        ("csrf=perhaps", ["csrf", "true or false"]),
+        ("csrf=perhaps", ["csrf", "expected yes or no (y, yes, n, no", "'perhaps'"]),
     ],
 )
 def test_bad_data_is_refused(tmp_path: Path, pair: str, words: list[str]) -> None:
@@ -218,3 +218,80 @@ def test_spec_project_name_is_checked_like_name_naming_its_line(tmp_path: Path) 
 
     assert_refused(run, "spec.yaml:2", "project_name", "must not start with a digit")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        ("--bogus", "error: no such option: --bogus (see 'fastgen new --help')"),
+        ("--dry-rn", "error: no such option: --dry-rn (did you mean --dry-run?) (see"),
+        ("--defualts", "error: no such option: --defualts (did you mean --defaults?)"),
+    ],
+)
+def test_an_unknown_option_suggests_only_a_close_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, option: str, said: str
+) -> None:
+    """Issue 23: `--bogus` suggested --verbose."""
+    monkeypatch.chdir(tmp_path)
+
+    run = fastgen("new", "Shop", option)
+
+    assert_refused(run)
+    assert run.stderr.startswith(said), run.stderr
+    assert "Possible options" not in run.stderr
+
+
+def test_a_resource_field_error_names_the_fields_line(tmp_path: Path) -> None:
+    """Issue 23: the error pointed at the resource's `- name:` line."""
+    spec_file = tmp_path / "spec.yaml"
+    spec_file.write_text(
+        "project_name: Lines\n"
+        "resources:\n"
+        "  - name: Category\n"
+        "    fields: [name:str]\n"
+        "  - name: Product\n"
+        "    owned: false\n"
+        "    fields:\n"
+        "      - name:str:120\n"
+        "      - status:enum\n"
+        "      - name:int\n"
+        "  - name: Tag\n"
+        "    fields: [label:str, label:int]\n"
+    )
+
+    run = fastgen("new", "--spec", str(spec_file), "--defaults", "-o", str(tmp_path / "out"))
+    assert_refused(run, "spec.yaml:9: resources:", "'status:enum'")
+
+    spec_file.write_text(spec_file.read_text().replace("      - status:enum\n", ""))
+    run = fastgen("new", "--spec", str(spec_file), "--defaults", "-o", str(tmp_path / "out"))
+    assert_refused(run, "spec.yaml:9: resources:", "'name' is given twice")
+
+    spec_file.write_text(spec_file.read_text().replace("      - name:int\n", ""))
+    run = fastgen("new", "--spec", str(spec_file), "--defaults", "-o", str(tmp_path / "out"))
+    assert_refused(run, "spec.yaml:10: resources:", "'label' is given twice")
+
+    spec_file.write_text(
+        spec_file.read_text().replace("label:int", "count:int") + "    plural: Tags\n"
+    )
+    run = fastgen("new", "--spec", str(spec_file), "--defaults", "-o", str(tmp_path / "out"))
+    assert_refused(run, "spec.yaml:11: resources:", "--plural 'Tags'")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_spec_resource_named_item_is_told_about_example_items(tmp_path: Path) -> None:
+    """Issue 23: refused with no hint that `example_items: false` frees the name."""
+    spec_file = tmp_path / "spec.yaml"
+    spec_file.write_text(
+        "project_name: Shop\nresources:\n  - name: Category\n  - name: Item\n"
+        "    fields: [label:str]\n"
+    )
+
+    run = fastgen("new", "--spec", str(spec_file), "--defaults", "-o", str(tmp_path))
+    assert_refused(run, "spec.yaml:4: resources: Item:", "`example_items: false`")
+    assert everything_under(tmp_path) == ["spec.yaml"]
+
+    run = fastgen(
+        "new", "--spec", str(spec_file), "--defaults", "--dry-run", "-d", "example_items=false"
+    )
+    assert run.exit_code == 0, run.stderr
+    assert "Would add resources: Category, Item." in run.stdout

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import fastgen
+from conftest import fastgen as fastgen_cli
 from conftest import fastgen_process
 
 
@@ -39,14 +40,39 @@ def test_new_help_documents_every_flag_with_examples() -> None:
     assert "fastgen new shop --spec shop.yaml" in run.stdout
 
 
-@pytest.mark.parametrize("command", [[], ["new"], ["schema"]], ids=["fastgen", "new", "schema"])
-def test_help_shows_only_what_can_be_typed(command: list[str]) -> None:
-    run = fastgen_process(*command, "--help")
+# An option's line in the help: its names and value, then two spaces.
+OPTION = re.compile(r"^  (--?[a-z][-a-z]*\b.*?)(?:  |$)")
+EVERY_COMMAND = [
+    [], ["new"], ["schema"], ["add"], ["add", "resource"], ["add", "field"], ["remove"],
+    ["remove", "field"], ["remove", "resource"], ["rename", "field"], ["change", "field"],
+    ["apply"], ["resources"], ["update"], ["check"],
+]  # fmt: skip
 
-    assert run.returncode == 0
+
+@pytest.mark.parametrize("command", EVERY_COMMAND, ids=lambda c: " ".join(c) or "fastgen")
+def test_help_shows_only_what_can_be_typed(command: list[str]) -> None:
+    """One style for every command (issue 23: `add resource` showed `name <str>`)."""
+    run = fastgen_cli(*command, "--help")
+
+    assert run.exit_code == 0
     # No type labels such as <bool> or <list[str]>, no {name}: a value is named
-    # by what to type (KEY=VALUE, DIR, FILE).
-    assert re.findall(r"<[a-z][a-z\[\]]*>|\{[a-z_]+\}", run.stdout) == []
+    # by what to type (KEY=VALUE, DIR, FILE, NAME, FIELD...).
+    assert re.findall(r"<[a-z][a-z\[\]|]*>|\{[a-z_]+\}", run.stdout) == []
+    usage = run.stdout.splitlines()[0]
+    assert re.fullmatch(r"Usage: fastgen[a-z ]* \[OPTIONS\]( \[?[A-Z=]+(\.\.\.)?\]?)*"
+                        r"( COMMAND \[ARGS\]\.\.\.)?", usage), usage  # fmt: skip
+    specs = [m.group(1) for line in run.stdout.splitlines() if (m := OPTION.match(line))]
+    for spec in specs:  # the value an option takes is named in capitals (or its choices)
+        values = [word for word in spec.replace(",", " ").split() if word[0] not in "-/"]
+        assert all(value.isupper() or value.startswith("[") for value in values), spec
+
+
+def test_add_resource_help_names_its_arguments_as_typed() -> None:
+    run = fastgen_cli("add", "resource", "--help")
+
+    assert run.stdout.startswith("Usage: fastgen add resource [OPTIONS] NAME [FIELD...]")
+    assert "-p, --project-dir DIR" in run.stdout
+    assert "--plural PLURAL" in run.stdout
 
 
 def test_new_help_names_the_values_its_options_take() -> None:

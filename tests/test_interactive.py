@@ -17,12 +17,21 @@ YES_NO_AND_CI = ("Use Redis", "Rate limiting", "CSRF protection", "Admin routes"
 class Terminal:
     """`fastgen new "Tea Shop"` on a pseudo-terminal, answered line by line."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, *args: str) -> None:
+        """`fastgen new ARGS` (default: the name "Tea Shop") into tmp_path/out."""
         self.project = tmp_path / "out" / "tea-shop"
         env = {**os.environ, "FASTGEN_CACHE_DIR": str(tmp_path / "cache"), "TERM": "xterm"}
         self.child = pexpect.spawn(
             sys.executable,
-            ["-m", "fastgen", "new", "Tea Shop", "--output-dir", str(tmp_path / "out"), "--no-git"],
+            [
+                "-m",
+                "fastgen",
+                "new",
+                *(args or ["Tea Shop"]),
+                "--output-dir",
+                str(tmp_path / "out"),
+                "--no-git",
+            ],
             env=env,
             encoding="utf-8",
             timeout=60,
@@ -65,7 +74,7 @@ def test_questions_on_a_terminal_validate_each_answer_and_make_the_project(
     answer("Database [sqlite/postgresql]", "pg")  # an alias
     answer("Use Redis", "YES")
     answer("Rate limiting", "maybe")  # neither yes nor no
-    term.expect("rate_limit: expected true or false")
+    term.expect("rate_limit: expected yes or no (y, yes, n, no; or true, false), got 'maybe'")
     for question in ("Rate limiting", "CSRF protection", "Admin routes", "Example owner-scoped"):
         answer(question, "")
     answer("Dockerfile and compose file [y/n]", "no")
@@ -109,3 +118,43 @@ def test_declining_the_summary_asks_again_with_the_answers_as_defaults(tmp_path:
 
     assert answers["description"] == "First try"
     assert answers["database"] == "postgresql"
+
+
+def test_without_a_name_the_terminal_asks_for_it(tmp_path: Path) -> None:
+    """Issue 23: `fastgen new` on a terminal without NAME was an error."""
+    term = Terminal(tmp_path, "--data", "redis=true")
+    answer = term.answer
+
+    answer("Project name", "")  # no default: an empty name is refused
+    term.expect("project_name: must not be empty")
+    answer("Project name", "Tea Shop")
+    answer("Folder and distribution name", "", default="tea-shop")
+    for question in ("One-line description", "Author", "Python version", "Database",
+                     "Rate limiting", "CSRF protection", "Admin routes", "Example owner-scoped",
+                     "Dockerfile and compose file", "CI workflow"):  # fmt: skip
+        answer(question, "")
+    answer("Write the project with these answers?", "y")
+    answers = term.recorded_answers()
+
+    assert answers["project_name"] == "Tea Shop"
+    assert answers["redis"] is True
+
+
+def test_the_confirmation_and_the_summary_list_the_specs_resources(tmp_path: Path) -> None:
+    """Issue 23: with --spec, neither showed the resources that would be added."""
+    spec = tmp_path / "shop.yaml"
+    spec.write_text(
+        "project_name: Tea Shop\nresources:\n  - name: Category\n    fields: [name:str:80]\n"
+        "  - name: Product\n    fields: [name:str, category:ref:Category]\n"
+    )
+    term = Terminal(tmp_path, "--spec", str(spec))
+    for question in ("Folder and distribution name", "One-line description", "Author",
+                     "Python version", "Database", *YES_NO_AND_CI):  # fmt: skip
+        term.answer(question, "")
+    term.expect("resources")
+    term.expect("Item, Category, Product")  # the example's, then the spec's, in order
+    term.answer("Write the project with these answers?", "y")
+    term.expect("Added resources: Item, Category, Product.")
+    term.recorded_answers()
+
+    assert (term.project / "app" / "models" / "product.py").exists()

@@ -356,7 +356,7 @@ def test_switching_an_option_merges_cleanly_around_the_wired_items(
 @pytest.mark.parametrize(
     ("pair", "said"),
     [
-        ("redis=maybe", "redis: expected true or false"),
+        ("redis=maybe", "redis: expected yes or no"),
         ("colour=blue", "colour"),
         ("project_name=other", "project_name: cannot be changed by update"),
         ("example_items=false", "example_items: cannot be changed by update"),

@@ -246,7 +246,7 @@ TAMPERED = [
     (ITEMS_RECORD, "owned: true", "owned: 1", "owned: expected true or false"),
     (ITEMS_RECORD, "revision: '0003'", "revision: ../0003", "not an Alembic revision id"),
     (ITEMS_RECORD, f"template_version: {VERSION_A}", "template_version: soon", "'soon'"),
-    (".copier-answers.yml", "redis: false", "redis: [1]", "redis: expected true or false"),
+    (".copier-answers.yml", "redis: false", "redis: [1]", "redis: expected yes or no"),
     (".copier-answers.yml", "database: sqlite", "database: oracle", "'oracle' is not one of"),
     (".copier-answers.yml", f"_template_version: {VERSION_A}", "_template_version: {}", "{}"),
 ]

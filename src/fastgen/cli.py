@@ -9,6 +9,7 @@ the commands that render.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import json
 import sys
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from fastgen import __version__
 from fastgen.errors import UserInputError, WorkFailed
@@ -71,6 +72,7 @@ class _OneLineErrors(TyperGroup):
         windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
+        _plain_help(self)
         try:
             # Not standalone: usage errors reach us instead of typer's boxed message.
             code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
@@ -78,7 +80,7 @@ class _OneLineErrors(TyperGroup):
             code = error.exit_code
             # Running `fastgen` alone has printed the help: nothing was refused.
             if type(error).__name__ != "NoArgsIsHelpError":
-                message = error.format_message().rstrip(".")
+                message = _usage_message(error).rstrip(".")
                 ctx = getattr(error, "ctx", None)
                 hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
                 _error(message[:1].lower() + message[1:] + hint)
@@ -89,6 +91,49 @@ class _OneLineErrors(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _usage_message(error: typer.TyperException) -> str:
+    """The parser's message; for an unknown option, a suggestion only when one is
+    close (`--dry-rn`: --dry-run), never a list of unrelated options."""
+    option = getattr(error, "option_name", None)
+    if not isinstance(option, str):
+        return error.format_message()
+    possibilities = getattr(error, "possibilities", None) or []
+    close = difflib.get_close_matches(
+        option.lstrip("-"), [p.lstrip("-") for p in possibilities], n=1, cutoff=0.75
+    )
+    hint = next((f" (did you mean {p}?)" for p in possibilities if p.lstrip("-") in close), "")
+    return f"No such option: {option}{hint}"
+
+
+class _PlainArgument(TyperArgument):
+    """An argument shown as what to type: NAME, [NAME], FIELD... (no <str>, no {name})."""
+
+    def _plain_name(self) -> str:
+        name = self.metavar or (self.name or "").upper()
+        return name + ("..." if self.nargs != 1 else "")
+
+    def _usage_display_name(self) -> str:
+        return self._plain_name() if self.required else f"[{self._plain_name()}]"
+
+    def _rich_display_name(self) -> str:
+        return self._plain_name()
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+
+def _plain_help(command: Any) -> None:
+    """Every command's help in one style: arguments as _PlainArgument shows them,
+    an option's value named by its metavar (its upper-case name when it has none)."""
+    for param in command.params:
+        if isinstance(param, TyperArgument):
+            param.__class__ = _PlainArgument
+        elif isinstance(param, TyperOption) and param.metavar is None and not param.is_flag:
+            param.metavar = (param.name or "value").upper()
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)
 
 
 # Plain help (the argument parser's own layout): rich help shows types such as
@@ -195,7 +240,8 @@ def new(
 ) -> None:
     """Create a new project named NAME, in the folder its slug names (`My Shop`: ./my-shop).
 
-    NAME may be left out when the --spec file names the project (project_name).
+    NAME may be left out when the --spec file names the project (project_name);
+    on a terminal, it is then asked for.
     """
     from fastgen.new import new_project
     from fastgen.prompt import ask_missing
@@ -210,7 +256,11 @@ def new(
             force=force,
             dry_run=dry_run,
             git=not no_git,
-            prompter=(lambda q, given: ask_missing(q, given, out)) if interactive else None,
+            prompter=(
+                (lambda q, given, resources: ask_missing(q, given, out, resources))
+                if interactive
+                else None
+            ),
             status=_status(quiet),
         )
     if not quiet:
@@ -247,6 +297,10 @@ def _report(result: NewResult, files: bool) -> None:
     verb = "Would write" if result.dry_run else "Wrote"
     summary = f"{verb} {len(result.files)} files to {result.target} ({variant})."
     out.print(summary, markup=False, highlight=False, soft_wrap=True)
+    if result.resources:
+        added = ", ".join(result.resources)
+        verb = "Would add" if result.dry_run else "Added"
+        out.print(f"{verb} resources: {added}.", markup=False, highlight=False, soft_wrap=True)
     if result.dry_run:
         return
     if result.git:
@@ -260,7 +314,9 @@ def _report(result: NewResult, files: bool) -> None:
 
 ProjectDir = Annotated[
     Path | None,
-    typer.Option("--project-dir", "-p", help="The project (default: the current folder)."),
+    typer.Option(
+        "--project-dir", "-p", metavar="DIR", help="The project (default: the current folder)."
+    ),
 ]
 
 
@@ -297,7 +353,8 @@ FIELD_HELP = "\n\n".join(
 def add_resource(
     name: Annotated[str, typer.Argument(help="Class name of the resource (Product, OrderLine).")],
     fields: Annotated[
-        list[str] | None, typer.Argument(help="Fields as NAME:TYPE[:ARG][:MODIFIER]...")
+        list[str] | None,
+        typer.Argument(metavar="FIELD", help="Fields as NAME:TYPE[:ARG][:MODIFIER]..."),
     ] = None,
     project_dir: ProjectDir = None,
     plural: Annotated[
@@ -351,7 +408,9 @@ Force = Annotated[
         "--force", help="Allow removing enum choices: their rows get the default (or none)."
     ),
 ]
-ResourceName = Annotated[str, typer.Argument(help="The resource's class name (Product).")]
+ResourceName = Annotated[
+    str, typer.Argument(metavar="RESOURCE", help="The resource's class name (Product).")
+]
 CHANGE_HELP = (
     "Re-renders the resource's files with the same three-way merge as `fastgen update` "
     "(your edits stay; where they meet the change, conflict markers, exit 1) and writes "
@@ -374,7 +433,9 @@ EVOLVE_INTERRUPTED = "the project was left as it was"
 )
 def add_field(
     resource: ResourceName,
-    fields: Annotated[list[str], typer.Argument(help="Fields as NAME:TYPE[:ARG][:MODIFIER]...")],
+    fields: Annotated[
+        list[str], typer.Argument(metavar="FIELD", help="Fields as NAME:TYPE[:ARG][:MODIFIER]...")
+    ],
     project_dir: ProjectDir = None,
     dry_run: DryRun = False,
     quiet: Quiet = False,
@@ -399,7 +460,7 @@ app.add_typer(change_app, name="change")
 )
 def remove_field(
     resource: ResourceName,
-    names: Annotated[list[str], typer.Argument(help="The fields' names.")],
+    names: Annotated[list[str], typer.Argument(metavar="NAME", help="The fields' names.")],
     project_dir: ProjectDir = None,
     dry_run: DryRun = False,
     quiet: Quiet = False,
@@ -460,7 +521,9 @@ def rename_field(
 )
 def change_field(
     resource: ResourceName,
-    definition: Annotated[str, typer.Argument(help="The field's whole new definition.")],
+    definition: Annotated[
+        str, typer.Argument(metavar="FIELD", help="The field's whole new definition.")
+    ],
     project_dir: ProjectDir = None,
     force: Force = False,
     dry_run: DryRun = False,
@@ -488,7 +551,10 @@ def change_field(
 def apply(
     file: Annotated[
         Path | None,
-        typer.Argument(help="The resources' definitions (default: resources.yaml in the project)."),
+        typer.Argument(
+            metavar="FILE",
+            help="The resources' definitions (default: resources.yaml in the project).",
+        ),
     ] = None,
     project_dir: ProjectDir = None,
     force: Force = False,
@@ -576,12 +642,14 @@ class ConflictMode(StrEnum):
 def update(
     project_dir: ProjectDir = None,
     to: Annotated[
-        str | None, typer.Option("--to", help="Template version (default: this fastgen's).")
+        str | None,
+        typer.Option("--to", metavar="VERSION", help="Template version (default: this fastgen's)."),
     ] = None,
     conflict: Annotated[
         ConflictMode,
         typer.Option(
             "--conflict",
+            metavar="[inline|rej]",
             help="inline: conflict markers in the file; rej: the template's version, "
             "and the hunk in FILE.rej.",
         ),
@@ -594,6 +662,7 @@ def update(
         typer.Option(
             "--data",
             "-d",
+            metavar="KEY=VALUE",
             help="Change one answer, KEY=VALUE; repeatable. A table it adds or removes "
             "gets a new Alembic revision after the head.",
         ),

@@ -10,18 +10,20 @@ import contextlib
 import shlex
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 from fastgen import __version__, gitrepo, pythons, template
-from fastgen.errors import InvalidAnswer, TargetNotEmpty, UnsafeTarget
+from fastgen.commands.naming import ResourceNames
+from fastgen.errors import InvalidAnswer, SpecError, TargetNotEmpty, UnsafeTarget
 from fastgen.questions import Answers, Questionnaire
 from fastgen.render import place, project_files, render, write_env
-from fastgen.spec import EXAMPLE_ITEMS, load_resources, load_spec
+from fastgen.spec import EXAMPLE_ITEMS, RESOURCES, ResourceSpec, load_resources, load_spec
 
-Prompter = Callable[[Questionnaire, Answers], Answers]
+# Asks what is missing: the questions, the answers given, the spec's resources.
+Prompter = Callable[[Questionnaire, Answers, Sequence[str]], Answers]
 Status = Callable[[str], AbstractContextManager[object]]
 
 
@@ -30,6 +32,7 @@ class NewResult:
     target: Path
     files: list[str]
     answers: Answers
+    resources: list[str]  # the resources added, in order (class names)
     dry_run: bool
     git: bool
     next_commands: list[str]
@@ -50,9 +53,11 @@ def new_project(
 ) -> NewResult:
     source = template.ensure()
     questions = local_defaults(Questionnaire.from_file(template.template_root() / "copier.yml"))
-    answers = collect_answers(questions, name, spec, data, prompter)
-    resources = [EXAMPLE_ITEMS] if answers["example_items"] else []
-    resources += load_resources(spec) if spec else []
+    from_spec = load_resources(spec) if spec else []
+    answers = collect_answers(questions, name, spec, data, prompter, [r.name for r in from_spec])
+    if answers["example_items"]:
+        _refuse_the_example_name(from_spec)
+    resources = ([EXAMPLE_ITEMS] if answers["example_items"] else []) + from_spec
 
     target = output_dir / answers["project_slug"]
     check_target(target, force)
@@ -76,7 +81,22 @@ def new_project(
             output_dir.mkdir(parents=True, exist_ok=True)
             place(staging, target)
     notes = [] if dry_run else _notes(questions, answers)
-    return NewResult(target, files, answers, dry_run, make_repo, next_commands, notes)
+    added = [resource.name for resource in resources]
+    return NewResult(target, files, answers, added, dry_run, make_repo, next_commands, notes)
+
+
+def _refuse_the_example_name(resources: Iterable[ResourceSpec]) -> None:
+    """A spec resource that takes the example's name or table, with the way out."""
+    example = ResourceNames.of(EXAMPLE_ITEMS.name, EXAMPLE_ITEMS.plural)
+    for resource in resources:
+        names = ResourceNames.of(resource.name, resource.plural)
+        if names.cls == example.cls or names.plural == example.plural:
+            raise SpecError(
+                f"{resource.where}: {RESOURCES}: {resource.name}: the example resource "
+                f"{example.cls} ({example.plural}) of example_items takes this name; "
+                "set `example_items: false` (or --data example_items=false) to define "
+                "your own"
+            )
 
 
 def local_defaults(questions: Questionnaire) -> Questionnaire:
@@ -98,26 +118,38 @@ def _choices(questions: Questionnaire) -> tuple[str, ...]:
     return questions.questions["python_version"].choices
 
 
+# Stands in for a name the prompt will ask, while the given answers are checked.
+_NAME_TO_ASK = "Project"
+
+
 def collect_answers(
     questions: Questionnaire,
     name: str | None,
     spec: Path | None,
     data: Iterable[str],
     prompter: Prompter | None,
+    resources: Sequence[str] = (),
 ) -> Answers:
-    """Given answers checked first, then the prompt (if any) fills the rest, then all again."""
-    given, origins = gather_answers(questions, name, spec, data)
+    """Given answers checked first, then the prompt (if any) fills the rest, then all again.
+
+    On a terminal (a prompter), a project with no name yet is asked for one.
+    """
+    given, origins = gather_answers(questions, name, spec, data, ask_name=prompter is not None)
     try:
-        questions.complete(given)
+        questions.complete({"project_name": _NAME_TO_ASK, **given})
     except InvalidAnswer as error:
         raise error.at(origins.get(error.key or "")) from None
     if prompter is not None:
-        given = prompter(questions, given)
+        given = prompter(questions, given, resources)
     return questions.complete(given)
 
 
 def gather_answers(
-    questions: Questionnaire, name: str | None, spec: Path | None, data: Iterable[str]
+    questions: Questionnaire,
+    name: str | None,
+    spec: Path | None,
+    data: Iterable[str],
+    ask_name: bool = False,
 ) -> tuple[Answers, dict[str, str]]:
     """Merge answers by precedence (spec file < --data), with where each came from.
 
@@ -134,6 +166,8 @@ def gather_answers(
     if origins.get("project_name") == "--data":
         raise InvalidAnswer("--data: project_name: give the name as NAME (or in the spec file)")
     if name is None and named is None:
+        if ask_name:  # the prompt asks for it
+            return given, origins
         raise InvalidAnswer("project_name: give the project's name as NAME (or in the spec file)")
     if name is not None and named is not None and name != named:
         where = origins["project_name"]

@@ -10,6 +10,7 @@ default.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
@@ -19,14 +20,20 @@ from rich.text import Text
 
 from fastgen.errors import InvalidAnswer
 from fastgen.questions import Answers, Question, Questionnaire, yes_or_no
+from fastgen.spec import EXAMPLE_ITEMS
 
 # Other names people give a choice; used only where the choice is offered.
 _ALIASES = {"pg": "postgresql", "postgres": "postgresql", "sqlite3": "sqlite", "gh": "github"}
 
 
-def ask_missing(questions: Questionnaire, given: Answers, console: Console) -> Answers:
+def ask_missing(
+    questions: Questionnaire,
+    given: Answers,
+    console: Console,
+    resources: Sequence[str] = (),
+) -> Answers:
     """Ask every visible question that has no answer yet, in copier.yml's order,
-    until the user confirms the answers."""
+    until the user confirms the answers (shown with the spec's `resources`)."""
     previous: Answers = {}
     while True:
         answers: Answers = {}
@@ -38,7 +45,7 @@ def ask_missing(questions: Questionnaire, given: Answers, console: Console) -> A
                 answers[question.name] = _ask_until_valid(
                     questions, question, answers, default, console
                 )
-        console.print(_summary(answers))
+        console.print(_summary(answers, resources))
         if _confirm("Write the project with these answers?", console):
             return answers
         previous = answers
@@ -52,12 +59,20 @@ def _confirm(question: str, console: Console) -> bool:
         console.print(Text("Please answer y or n.", style="red"))
 
 
-def _summary(answers: Answers) -> Table:
+def _summary(answers: Answers, resources: Sequence[str] = ()) -> Table:
     table = Table(show_header=False, box=None, padding=(0, 2))
     for name, value in answers.items():
         shown = ("yes" if value else "no") if isinstance(value, bool) else str(value)
         table.add_row(Text(name, style="bold"), Text(shown))  # Text: never markup
+    added = resource_names(answers, resources)
+    if added:
+        table.add_row(Text("resources", style="bold"), Text(", ".join(added)))
     return table
+
+
+def resource_names(answers: Answers, resources: Sequence[str]) -> list[str]:
+    """The resources the project gets, in order: the example's, then the spec's."""
+    return ([EXAMPLE_ITEMS.name] if answers.get("example_items") else []) + list(resources)
 
 
 def _ask_until_valid(

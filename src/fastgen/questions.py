@@ -44,7 +44,10 @@ class Question:
                 return value
             if isinstance(value, str) and (meant := yes_or_no(value)) is not None:
                 return meant
-            raise InvalidAnswer(f"{self.name}: expected true or false, got {value!r}", self.name)
+            raise InvalidAnswer(
+                f"{self.name}: expected yes or no (y, yes, n, no; or true, false), got {value!r}",
+                self.name,
+            )
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise InvalidAnswer(f"{self.name}: expected text, got {_describe(value)}", self.name)
         text = str(value)

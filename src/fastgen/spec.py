@@ -122,38 +122,75 @@ def load_resources(path: Path) -> list[ResourceSpec]:
             value = loader.construct_object(entry, deep=True)
         except yaml.YAMLError as error:
             raise SpecError(f"{where}: {RESOURCES}: {getattr(error, 'problem', error)}") from None
-        specs.append(_resource(value, where))
+        specs.append(_resource(value, path, entry))
     return specs
 
 
-def _resource(value: Any, where: str) -> ResourceSpec:
-    def refuse(problem: str) -> SpecError:
-        return SpecError(f"{where}: {RESOURCES}: {problem}")
+@dataclass(frozen=True)
+class _EntryLines:
+    """Where one `resources:` entry and its parts are written (1-based lines)."""
+
+    entry: int
+    keys: dict[str, int]  # key -> the line of its value
+    fields: list[int]  # the line of each field
+
+    @classmethod
+    def of(cls, entry: yaml.Node) -> _EntryLines:
+        keys: dict[str, int] = {}
+        fields: list[int] = []
+        if isinstance(entry, yaml.MappingNode):
+            for key_node, value_node in entry.value:
+                keys[str(key_node.value)] = value_node.start_mark.line + 1
+                if key_node.value == "fields" and isinstance(value_node, yaml.SequenceNode):
+                    fields = [item.start_mark.line + 1 for item in value_node.value]
+        return cls(entry.start_mark.line + 1, keys, fields)
+
+
+def _resource(value: Any, path: Path, entry: yaml.Node) -> ResourceSpec:
+    lines = _EntryLines.of(entry)
+    where = f"{path}:{lines.entry}"
+
+    def refuse(problem: str, key: str = "", line: int = 0) -> SpecError:
+        at = line or lines.keys.get(key, lines.entry)
+        return SpecError(f"{path}:{at}: {RESOURCES}: {problem}")
 
     if not isinstance(value, dict) or not isinstance(value.get("name"), str):
         raise refuse("each entry needs `name:` and may have fields, plural, owned")
     if unknown := set(value) - _RESOURCE_KEYS:
+        key = sorted(unknown)[0]
         known = ", ".join(sorted(_RESOURCE_KEYS))
-        raise refuse(f"unknown key {sorted(unknown)[0]!r} (known: {known})")
+        raise refuse(f"unknown key {key!r} (known: {known})", str(key))
+    name = value["name"]
     fields = value.get("fields", [])
     if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
-        raise refuse(f"{value['name']}: fields: expected a list of NAME:TYPE[:ARG][:MODIFIER]...")
+        raise refuse(f"{name}: fields: expected a list of NAME:TYPE[:ARG][:MODIFIER]...", "fields")
     plural, owned = value.get("plural"), value.get("owned", True)
     if plural is not None and not isinstance(plural, str):
-        raise refuse(f"{value['name']}: plural: expected text")
+        raise refuse(f"{name}: plural: expected text", "plural")
     if not isinstance(owned, bool):
-        raise refuse(f"{value['name']}: owned: expected true or false")
+        raise refuse(f"{name}: owned: expected true or false", "owned")
     renames = value.get("renames", {})
     if not isinstance(renames, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in renames.items()
     ):
-        raise refuse(f"{value['name']}: renames: expected a mapping of OLD: NEW field names")
-    try:  # the name and the fields' grammar now; references once the project exists
-        ResourceNames.of(value["name"], plural)
+        raise refuse(f"{name}: renames: expected a mapping of OLD: NEW field names", "renames")
+    # The name and the fields' grammar now; references once the project exists.
+    try:
+        ResourceNames.of(name, plural)
+    except UserInputError as error:
+        blamed = "plural" if plural is not None and "plural" in error.message else "name"
+        raise refuse(error.message, blamed) from None
+    for count in range(1, len(fields) + 1):  # the first field that breaks a rule
+        try:
+            parse_fields(fields[:count])
+        except UserInputError as error:
+            line = lines.fields[count - 1] if len(lines.fields) >= count else 0
+            raise refuse(error.message, "fields", line) from None
+    try:
         parse_fields(fields)
     except UserInputError as error:
-        raise refuse(error.message) from None
-    return ResourceSpec(value["name"], fields, plural, owned, where, renames)
+        raise refuse(error.message, "fields") from None
+    return ResourceSpec(name, fields, plural, owned, where, renames)
 
 
 def spec_schema(questions: Questionnaire) -> dict[str, Any]:

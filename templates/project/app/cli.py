@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from app.core.config import Settings, get_settings
 from app.core.exceptions import AppException
 from app.core.resources import Resources
-from app.core.security import BCRYPT_MAX_BYTES
+from app.core.security import BCRYPT_MAX_BYTES, password_fits_bcrypt
 from app.repositories.token_repository import RefreshTokenRepository
 from app.repositories.user_repository import UserRepository
 from app.schemas.user import PASSWORD_MIN_LENGTH, UserAdminCreate, UserUpdate
@@ -49,18 +49,50 @@ async def create_admin(
         await resources.close()
 
 
+# Answers to the password prompt before create-admin gives up.
+PASSWORD_ATTEMPTS = 3
+
+
+class PasswordRefused(Exception):
+    """The password breaks a rule (said in words)."""
+
+
+def password_problem(password: str) -> str | None:
+    """The rule a password breaks, in words, or None when it keeps them all."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return (
+            f"the password needs at least {PASSWORD_MIN_LENGTH} characters,"
+            f" not {len(password)}"
+        )
+    if not password_fits_bcrypt(password):
+        return (
+            f"the password may have at most {BCRYPT_MAX_BYTES} bytes (UTF-8),"
+            f" not {len(password.encode())}"
+        )
+    return None
+
+
 def _read_password() -> str:
     # Never an argument: it would stay in the shell history and the process list.
     if password := os.environ.get("ADMIN_PASSWORD"):
+        if problem := password_problem(password):
+            raise PasswordRefused(f"ADMIN_PASSWORD: {problem}")
         return password
     print(
         f"The password needs at least {PASSWORD_MIN_LENGTH} characters"
         f" and at most {BCRYPT_MAX_BYTES} bytes."
     )
-    password = getpass.getpass("Password: ")
-    if getpass.getpass("Repeat password: ") != password:
-        raise SystemExit("Passwords do not match")
-    return password
+    problem = None
+    for _ in range(PASSWORD_ATTEMPTS):
+        password = getpass.getpass("Password: ")
+        # Said at once: asking to repeat a password that cannot be used wastes it.
+        if problem := password_problem(password):
+            print(f"{problem}; try again", file=sys.stderr)
+            continue
+        if getpass.getpass("Repeat password: ") != password:
+            raise SystemExit("Passwords do not match")
+        return password
+    raise PasswordRefused(f"{problem} ({PASSWORD_ATTEMPTS} tries)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -87,6 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except AppException as exc:
         print(exc.detail, file=sys.stderr)
+        return 2
+    except PasswordRefused as exc:
+        print(exc, file=sys.stderr)
         return 2
     print(message)
     return 0

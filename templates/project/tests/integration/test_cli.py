@@ -144,7 +144,51 @@ def test_create_admin_refuses_a_weak_password(
     code = main(["create-admin", "--email", "w@example.com", "--username", "weak"])
 
     assert code == 2
-    assert "password" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        "ADMIN_PASSWORD: the password needs at least 8 characters, not 5\n"
+    )
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_create_admin_says_the_password_rule_at_the_first_answer(
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("ADMIN_PASSWORD")
+    answers = iter(["short", "é" * 40, PASSWORD, PASSWORD])
+    prompts: list[str] = []
+
+    def fake_getpass(prompt: str) -> str:
+        prompts.append(prompt)
+        return next(answers)
+
+    monkeypatch.setattr("getpass.getpass", fake_getpass)
+
+    code = main(["create-admin", "--email", "r@example.com", "--username", "ruled"])
+
+    assert code == 0
+    assert prompts == ["Password: ", "Password: ", "Password: ", "Repeat password: "]
+    assert capsys.readouterr().err.splitlines() == [
+        "the password needs at least 8 characters, not 5; try again",
+        "the password may have at most 72 bytes (UTF-8), not 80; try again",
+    ]
+    assert stored_user(database_url, "r@example.com") is not None
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_create_admin_gives_up_after_three_unusable_passwords(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("ADMIN_PASSWORD")
+    monkeypatch.setattr("getpass.getpass", lambda _: "short")
+
+    code = main(["create-admin", "--email", "g@example.com", "--username", "gives"])
+
+    assert code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "the password needs at least 8 characters, not 5 (3 tries)"
+    )
 
 
 @pytest.mark.usefixtures("cli_env")
