@@ -654,12 +654,12 @@ def test_spec_resources_give_the_files_of_adding_them_one_by_one(tmp_path: Path)
 @pytest.mark.parametrize(
     ("entry", "words"),
     [
-        ("  - name: Product\n    fields: [name:varchar]\n", ["shop.yaml:3", "unknown type"]),
+        ("  - name: Product\n    fields: [name:varchar]\n", ["shop.yaml:4", "unknown type"]),
         (
             "  - name: Product\n    fields: [brand:ref:Brand]\n",
             ["shop.yaml:3", "no resource Brand"],
         ),
-        ("  - name: Product\n    colour: red\n", ["shop.yaml:3", "unknown key 'colour'"]),
+        ("  - name: Product\n    colour: red\n", ["shop.yaml:4", "unknown key 'colour'"]),
         ("  - Product\n", ["shop.yaml:3", "needs `name:`"]),
         ("  - name: class\n", ["shop.yaml:3", "keyword"]),
     ],

@@ -75,7 +75,7 @@ def test_target_that_is_a_file_is_refused(tmp_path: Path) -> None:
     ("spec", "words"),
     [
         ("description: ok\ncolour: blue\n", ["spec.yaml:2", "unknown key", "colour"]),
-        ("redis: maybe\n", ["spec.yaml:1", "redis", "true or false"]),
+        ("redis: maybe\n", ["spec.yaml:1", "redis", "yes or no"]),
         ("admin: true\ndescription: [a, b]\n", ["spec.yaml:2", "description", "a list"]),
         ("database: mysql\n", ["spec.yaml:1", "database", "'mysql'", "sqlite, postgresql"]),
         ("python_version: '2.7'\n", ["spec.yaml:1", "python_version", "3.12"]),

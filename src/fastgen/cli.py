@@ -97,7 +97,8 @@ def _usage_message(error: typer.TyperException) -> str:
     """The parser's message; for an unknown option, a suggestion only when one is
     close (`--dry-rn`: --dry-run), never a list of unrelated options."""
     option = getattr(error, "option_name", None)
-    if not isinstance(option, str):
+    # Only NoSuchOption: a missing value (BadOptionUsage) names its option too.
+    if type(error).__name__ != "NoSuchOption" or not isinstance(option, str):
         return error.format_message()
     possibilities = getattr(error, "possibilities", None) or []
     close = difflib.get_close_matches(
