@@ -267,7 +267,7 @@ def test_apply_plans_then_brings_the_project_to_the_file(project: Path) -> None:
     [
         ("resources:\n- name: Product\n  renames: {colour: hue}\n  fields: [hue:str:optional]\n",
          ["colour"]),
-        ("resources:\n- name: Product\n  owned: false\n  fields: [name:str]\n", ["owned"]),
+        ("resources:\n- name: Product\n  owned: false\n  fields: [name:str]\n", ["access"]),
         ("resources: [1]\n", ["resources.yaml:1"]),
     ],
 )  # fmt: skip

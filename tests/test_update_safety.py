@@ -243,7 +243,7 @@ def everything(path: Path) -> dict[str, bytes]:
 TAMPERED = [
     (ITEMS_RECORD, "plural: items", "plural: ../../etc", "'../../etc'"),
     (ITEMS_RECORD, "    type: text", "    type: blob", "unknown type 'blob'"),
-    (ITEMS_RECORD, "owned: true", "owned: 1", "owned: expected true or false"),
+    (ITEMS_RECORD, "access: owned", "access: everyone", "access 'everyone': expected one of"),
     (ITEMS_RECORD, "revision: '0003'", "revision: ../0003", "not an Alembic revision id"),
     (ITEMS_RECORD, f"template_version: {VERSION_A}", "template_version: soon", "'soon'"),
     (".copier-answers.yml", "redis: false", "redis: [1]", "redis: expected yes or no"),

@@ -331,7 +331,9 @@ FIELD_HELP = "\n\n".join(
         "ARG, right after the type: str:120 (maximum length, default 255), decimal:10,2 "
         "(precision, scale; default 10,2), enum:draft,published (the choices; required), "
         "ref:Category or ref:User (the referenced resource; required; becomes category_id).",
-        "MODIFIER, any order: optional (nullable, may be left out), unique, index, default=VALUE.",
+        "MODIFIER, any order: optional (nullable, may be left out), unique, index, default=VALUE, "
+        "and on ref:User any_user (a writer may name any user, not only themselves; which "
+        "user ids exist is then told by 404 against 201).",
         "unique and index are refused on text, json and a str over 600 characters (an "
         "index row's limit); a default is checked as the API checks a value.",
     ]
@@ -348,7 +350,9 @@ FIELD_HELP = "\n\n".join(
         "  fastgen add resource Product name:str:120:unique price:decimal:10,2 "
         "stock:int:default=0 status:enum:draft,published:default=draft "
         "notes:text:optional category:ref:Category\n"
-        "  fastgen add resource OrderLine quantity:int --plural order_lines --no-owned --dry-run"
+        "  fastgen add resource Category name:str:80:unique --access catalog\n"
+        "  fastgen add resource OrderLine order:ref:Order quantity:int --access parent:order "
+        "--dry-run"
     ),
 )
 def add_resource(
@@ -361,14 +365,28 @@ def add_resource(
     plural: Annotated[
         str | None, typer.Option("--plural", help="Table and URL name (default: English plural).")
     ] = None,
+    access: Annotated[
+        str | None,
+        typer.Option(
+            "--access",
+            metavar="MODE",
+            help="Who reads and writes the rows: owned (the default: each row its "
+            "creator's; admins see all), catalog (every signed-in user reads; only admins "
+            "write), shared (every signed-in user reads and writes every row) or "
+            "parent:FIELD (a row follows the row its required reference FIELD points at, "
+            "for every verb, as an order's lines follow their order).",
+        ),
+    ] = None,
     owned: Annotated[
-        bool, typer.Option("--owned/--no-owned", help="Rows belong to their creator.")
-    ] = True,
+        bool | None,
+        typer.Option("--owned/--no-owned", help="Older synonyms of --access owned / shared."),
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="List what would be created and changed; write none.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
 ) -> None:
+    from fastgen.commands.access import access_of
     from fastgen.commands.add_resource import add_resource as run
 
     with _exit_codes("the project was left as it was"):
@@ -377,7 +395,7 @@ def add_resource(
             fields or (),
             project_dir=project_dir,
             plural=plural,
-            owned=owned,
+            access=access_of(owned, access),
             dry_run=dry_run,
             status=_status(quiet),
         )

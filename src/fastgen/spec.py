@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from fastgen.commands.access import access_of, check_parent
 from fastgen.commands.fields import parse_fields
 from fastgen.commands.naming import ResourceNames
 from fastgen.errors import InvalidAnswer, SpecError, UserInputError
@@ -18,7 +19,7 @@ from fastgen.questions import Answers, Questionnaire
 
 # The one key of a spec that is not a question: resources to add, in order.
 RESOURCES = "resources"
-_RESOURCE_KEYS = {"name", "fields", "plural", "owned", "renames"}
+_RESOURCE_KEYS = {"name", "fields", "plural", "access", "owned", "renames"}
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class ResourceSpec:
     name: str
     fields: list[str]
     plural: str | None
-    owned: bool
+    access: str  # see fastgen.commands.access
     where: str  # file:line, for errors found while adding it
     # old field name -> new, declared for `fastgen apply` (a rename is never guessed)
     renames: dict[str, str] = field(default_factory=dict)
@@ -40,7 +41,7 @@ EXAMPLE_ITEMS = ResourceSpec(
     name="Item",
     fields=["title:str", "description:text:optional"],
     plural=None,
-    owned=True,
+    access="owned",
     where="example_items",
 )
 
@@ -155,7 +156,7 @@ def _resource(value: Any, path: Path, entry: yaml.Node) -> ResourceSpec:
         return SpecError(f"{path}:{at}: {RESOURCES}: {problem}")
 
     if not isinstance(value, dict) or not isinstance(value.get("name"), str):
-        raise refuse("each entry needs `name:` and may have fields, plural, owned")
+        raise refuse("each entry needs `name:` and may have fields, plural, access")
     if unknown := set(value) - _RESOURCE_KEYS:
         key = sorted(unknown)[0]
         known = ", ".join(sorted(_RESOURCE_KEYS))
@@ -164,11 +165,17 @@ def _resource(value: Any, path: Path, entry: yaml.Node) -> ResourceSpec:
     fields = value.get("fields", [])
     if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
         raise refuse(f"{name}: fields: expected a list of NAME:TYPE[:ARG][:MODIFIER]...", "fields")
-    plural, owned = value.get("plural"), value.get("owned", True)
+    plural, owned, access = value.get("plural"), value.get("owned"), value.get("access")
     if plural is not None and not isinstance(plural, str):
         raise refuse(f"{name}: plural: expected text", "plural")
-    if not isinstance(owned, bool):
+    if owned is not None and not isinstance(owned, bool):
         raise refuse(f"{name}: owned: expected true or false", "owned")
+    if access is not None and not isinstance(access, str):
+        raise refuse(f"{name}: access: expected text, as in catalog or parent:order", "access")
+    try:
+        access = access_of(owned, access)
+    except UserInputError as error:
+        raise refuse(f"{name}: {error.message}", "access") from None
     renames = value.get("renames", {})
     if not isinstance(renames, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in renames.items()
@@ -187,10 +194,14 @@ def _resource(value: Any, path: Path, entry: yaml.Node) -> ResourceSpec:
             line = lines.fields[count - 1] if len(lines.fields) >= count else 0
             raise refuse(error.message, "fields", line) from None
     try:
-        parse_fields(fields)
+        parsed = parse_fields(fields)
     except UserInputError as error:
         raise refuse(error.message, "fields") from None
-    return ResourceSpec(name, fields, plural, owned, where, renames)
+    try:
+        check_parent(access, parsed)
+    except UserInputError as error:
+        raise refuse(f"{name}: {error.message}", "access") from None
+    return ResourceSpec(name, fields, plural, access, where, renames)
 
 
 def spec_schema(questions: Questionnaire) -> dict[str, Any]:
@@ -208,7 +219,13 @@ def spec_schema(questions: Questionnaire) -> dict[str, Any]:
                     "items": {"type": "string", "description": "NAME:TYPE[:ARG][:MODIFIER]..."},
                 },
                 "plural": {"type": "string"},
-                "owned": {"type": "boolean", "default": True},
+                "access": {
+                    "type": "string",
+                    "description": "owned (the default), catalog, shared or parent:FIELD",
+                    "pattern": "^(owned|catalog|shared|parent:[a-z][a-z0-9_]*)$",
+                    "default": "owned",
+                },
+                "owned": {"type": "boolean", "description": "true: access owned; false: shared"},
                 "renames": {
                     "type": "object",
                     "description": "For `fastgen apply`: OLD: NEW field names (never guessed)",

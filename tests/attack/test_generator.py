@@ -306,7 +306,9 @@ def resources(draw: st.DrawFn, hostile: list[str]) -> list[str]:
     args = [name, *draw(st.lists(field_texts(hostile), max_size=5))]
     if draw(st.booleans()):
         args += ["--plural", draw(words(hostile))]
-    return args + draw(st.sampled_from([[], ["--no-owned"]]))
+    return args + draw(
+        st.sampled_from([[], ["--no-owned"], ["--access", "catalog"], ["--access", "shared"]])
+    )
 
 
 @pytest.fixture(scope="module")

@@ -82,7 +82,7 @@ CASE_RESOURCES: dict[str, list[ResourceSpec]] = {
                 "pinned:bool:default=false",
             ],
             plural=None,
-            owned=False,
+            access="shared",
             where="cases.py",
         )
     ],

@@ -122,7 +122,7 @@ def test_resources_grow_a_project_that_passes_its_own_checks(
         add_resource(*CATEGORY, project_dir=project)
         users_own_edits(project)
         add_resource(*PRODUCT, project_dir=project)
-        add_resource(*REVIEW, project_dir=project, owned=False)
+        add_resource(*REVIEW, project_dir=project, access="shared")
 
         routers = (project / "app/api/v1/__init__.py").read_text()
         assert "# ours\nfrom app.api.v1 import (\n" in routers

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tempfile
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +22,7 @@ from typing import Any
 
 from fastgen import template
 from fastgen.commands import wiring
+from fastgen.commands.access import check_parent, parse_access, recorded_access
 from fastgen.commands.fields import Field, InvalidField, parse_fields
 from fastgen.commands.links import refuse_links_out
 from fastgen.commands.migrations import head_and_next
@@ -34,7 +35,9 @@ from fastgen.spec import RESOURCES, ResourceSpec
 
 Status = Callable[[str], AbstractContextManager[object]]
 NEXT_COMMANDS = ["alembic upgrade head", "pytest"]
-USER = {"ref_module": "user", "ref_plural": "users", "ref_owned": False}
+# What a reference to User records of its target, as to any resource: users are
+# no resource's rows, so they are neither owned (ref_owned) nor under a mode.
+USER = {"ref_module": "user", "ref_plural": "users", "ref_owned": False, "ref_access": "user"}
 
 
 class ResourceExists(UserInputError):
@@ -57,13 +60,15 @@ def add_resource(
     *,
     project_dir: Path | None = None,
     plural: str | None = None,
-    owned: bool = True,
+    access: str = "owned",
     dry_run: bool = False,
     status: Status = lambda _message: contextlib.nullcontext(),
 ) -> AddResult:
     project = find_project(project_dir)
     names = ResourceNames.of(name, plural)
-    answers = resource_answers(project, names, parse_fields(field_texts), owned)
+    fields = parse_fields(field_texts)
+    check_parent(parse_access(access), fields)
+    answers = resource_answers(project, names, fields, access)
 
     with tempfile.TemporaryDirectory(prefix="fastgen-resource-") as staging:
         with status(f"Rendering {names.plural}"):
@@ -85,14 +90,14 @@ def add_from_spec(project: Path, resources: Iterable[ResourceSpec]) -> None:
     for spec in resources:
         try:
             add_resource(
-                spec.name, spec.fields, project_dir=project, plural=spec.plural, owned=spec.owned
+                spec.name, spec.fields, project_dir=project, plural=spec.plural, access=spec.access
             )
         except UserInputError as error:
             raise SpecError(f"{spec.where}: {RESOURCES}: {error.message}") from None
 
 
 def resource_answers(
-    project: Project, names: ResourceNames, fields: list[Field], owned: bool
+    project: Project, names: ResourceNames, fields: list[Field], access: str
 ) -> dict[str, Any]:
     """The resource template's answers, recorded in the project for later updates."""
     if names.plural in project.resources:
@@ -102,7 +107,7 @@ def resource_answers(
         "name": names.cls,
         "module": names.module,
         "plural": names.plural,
-        "owned": owned,
+        "access": access,
         "fields": [field_record(project, field) for field in fields],
         "revision": revision,
         "down_revision": down_revision,
@@ -126,10 +131,19 @@ def field_record(project: Project, field: Field) -> dict[str, Any]:
                 f"field {field.name!r}: no resource {field.ref} in this project to "
                 f"reference (known: {known}); add it first"
             )
-        values.update(
-            ref_module=target["module"], ref_plural=target["plural"], ref_owned=target["owned"]
-        )
+        values.update(reference_extras(target))
     return values
+
+
+def reference_extras(target: Mapping[str, Any]) -> dict[str, Any]:
+    """What a reference records of the resource it points at, for the template."""
+    access = recorded_access(target)
+    return {
+        "ref_module": target["module"],
+        "ref_plural": target["plural"],
+        "ref_owned": access == "owned",
+        "ref_access": access,
+    }
 
 
 def render_resource(answers: dict[str, Any], staging: Path, project: Path, version: str) -> None:

@@ -168,9 +168,9 @@ def apply(
         if record is None:
             new.append(spec)
             continue
-        if (spec.plural or record["plural"], spec.owned) != (record["plural"], record["owned"]):
+        if (spec.plural or record["plural"], spec.access) != (record["plural"], record["access"]):
             raise SpecError(
-                f"{spec.where}: {spec.name}: plural and owned cannot change once the "
+                f"{spec.where}: {spec.name}: plural and access cannot change once the "
                 "resource is made"
             )
         wanted.append(Wanted(spec.name, parse_fields(spec.fields), spec.renames))
@@ -190,7 +190,7 @@ def apply(
         with status(f"Adding {spec.name}"):
             added = add_resource(
                 spec.name, spec.fields, project_dir=project.root, plural=spec.plural,
-                owned=spec.owned, dry_run=dry_run,
+                access=spec.access, dry_run=dry_run,
             )  # fmt: skip
         created += added.created
         changed += [rel for rel in added.changed if rel not in changed]
@@ -208,7 +208,7 @@ def export_resources(project_dir: Path | None = None) -> str:
         {
             "name": record["name"],
             "plural": record["plural"],
-            "owned": record["owned"],
+            "access": record["access"],
             "fields": [Field.from_record(values).text() for values in record["fields"]],
         }
         for record in sorted(project.resources.values(), key=lambda r: str(r["revision"]))

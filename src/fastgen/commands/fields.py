@@ -22,7 +22,9 @@ TYPES = (
     "str", "text", "int", "float", "decimal", "bool", "date",
     "datetime", "uuid", "json", "email", "enum", "ref",
 )  # fmt: skip
-MODIFIERS = ("optional", "unique", "index", "default=VALUE")
+MODIFIERS = ("optional", "unique", "index", "any_user", "default=VALUE")
+# Boolean modifiers, in the order a field's text gives them.
+FLAGS = ("optional", "unique", "index", "any_user")
 # Types whose values can be sorted on; equality filters on FILTERABLE.
 SORTABLE = frozenset(TYPES) - {"json", "ref"}
 FILTERABLE = frozenset({"enum", "bool", "ref"})
@@ -104,6 +106,9 @@ class Field:
     optional: bool = False
     unique: bool = False
     index: bool = False
+    # On a ref:User: a writer may name any user, not only themselves (which tells
+    # them which user ids exist).
+    any_user: bool = False
     default: str | None = None
 
     @property
@@ -132,9 +137,7 @@ class Field:
             parts.append(",".join(self.choices))
         elif self.type == "ref":
             parts.append(str(self.ref))
-        parts += [
-            modifier for modifier in ("optional", "unique", "index") if getattr(self, modifier)
-        ]
+        parts += [modifier for modifier in FLAGS if getattr(self, modifier)]
         if self.default is not None:
             parts.append(f"default={self.default}")
         return ":".join(parts)
@@ -228,7 +231,7 @@ def _pascal(snake: str) -> str:
 
 
 def _is_modifier(part: str) -> bool:
-    return part in {"optional", "unique", "index"} or part.startswith("default=")
+    return part in FLAGS or part.startswith("default=")
 
 
 def _argument(type_: str, arg: str, refuse: Any) -> dict[str, Any]:
@@ -267,6 +270,8 @@ def _argument(type_: str, arg: str, refuse: Any) -> dict[str, Any]:
 
 
 def _check_modifiers(parsed: Field, refuse: Any, strict: bool = True) -> None:
+    if parsed.any_user and parsed.ref != "User":
+        raise refuse("any_user is a modifier of ref:User fields only")
     if parsed.default is None:
         pass
     elif parsed.type not in DEFAULTABLE:

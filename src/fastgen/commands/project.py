@@ -22,12 +22,13 @@ from fastgen.errors import UserInputError
 
 ANSWERS_FILE = ".copier-answers.yml"
 RESOURCES_DIR = Path(".fastgen/resources")
-# The keys `add resource` records, and the extra keys of a field beside Field.answers().
+# The keys `add resource` records (and either `access` or, before access modes,
+# `owned`), and the extra keys of a field beside Field.answers().
 RESOURCE_KEYS = frozenset(
-    {"name", "module", "plural", "owned", "fields", "revision", "down_revision"}
-    | {"template_version"}
+    {"name", "module", "plural", "fields", "revision", "down_revision", "template_version"}
 )
-FIELD_EXTRAS = frozenset({"column", "ref_module", "ref_plural", "ref_owned"})
+ACCESS_KEYS = frozenset({"access", "owned"})
+FIELD_EXTRAS = frozenset({"column", "ref_module", "ref_plural", "ref_owned", "ref_access"})
 # Alembic revision ids: fastgen numbers them (0001); alembic's own are hex.
 _REVISION = re.compile(r"[A-Za-z0-9_]{1,64}\Z")
 
@@ -83,7 +84,7 @@ def find_project(project_dir: Path | None = None) -> Project:
             raise InvalidRecord(
                 f"{where}: records plural {recorded['plural']!r}, not {path.stem!r}"
             )
-        resources[recorded["plural"]] = recorded
+        resources[recorded["plural"]] = with_both_access_keys(recorded)
     _check_references(resources)
     return Project(root, answers, version, resources)
 
@@ -162,9 +163,16 @@ def _check_resource(recorded: dict[str, Any], where: str, project_version: str) 
     from fastgen.commands.naming import ResourceNames
 
     unknown = sorted(
-        str(k) for k in recorded if k not in RESOURCE_KEYS and not str(k).startswith("_")
+        str(k)
+        for k in recorded
+        if k not in RESOURCE_KEYS | ACCESS_KEYS and not str(k).startswith("_")
     )
     missing = sorted(RESOURCE_KEYS - set(recorded))
+    given = ACCESS_KEYS & set(recorded)
+    if len(given) == 2:
+        unknown = unknown or ["owned"]  # what access replaced
+    elif not given:
+        missing = missing or ["access"]
     if unknown or missing:
         problem = f"unknown key {unknown[0]!r}" if unknown else f"no {missing[0]!r}"
         raise InvalidRecord(f"{where}: {problem}; not as `add resource` records a resource")
@@ -181,8 +189,10 @@ def _check_resource(recorded: dict[str, Any], where: str, project_version: str) 
             f"{where}: name {name!r} and module {module!r} do not match: "
             f"add resource records {names.cls!r} and {names.module!r}"
         )
-    if not isinstance(recorded["owned"], bool):
+    if "owned" in recorded and not isinstance(recorded["owned"], bool):
         raise InvalidRecord(f"{where}: owned: expected true or false, got {recorded['owned']!r}")
+    if "access" in recorded:
+        _check_access(recorded, where)
     for key in ("revision", "down_revision"):
         value = recorded[key]
         if not (isinstance(value, str) and _REVISION.match(value)):
@@ -201,6 +211,44 @@ def _check_resource(recorded: dict[str, Any], where: str, project_version: str) 
         if column in columns:
             raise InvalidRecord(f"{where}: field {number}: {column!r} is recorded twice")
         columns.add(column)
+
+
+def _check_access(recorded: dict[str, Any], where: str) -> None:
+    from fastgen.commands.access import check_parent, parse_access
+    from fastgen.commands.fields import Field
+
+    try:
+        if not isinstance(recorded["access"], str):
+            raise InvalidRecord(f"access: expected text, got {recorded['access']!r}")
+        fields = recorded["fields"] if isinstance(recorded["fields"], list) else []
+        check_parent(
+            parse_access(recorded["access"]),
+            [Field.from_record(f) for f in fields if isinstance(f, dict)],
+        )
+    except (UserInputError, TypeError) as error:
+        raise InvalidRecord(f"{where}: {getattr(error, 'message', error)}") from None
+
+
+def with_both_access_keys(recorded: dict[str, Any]) -> dict[str, Any]:
+    """The record with `access` and `owned` both, whichever fastgen wrote it: this
+    template reads the mode, the templates of releases before modes read `owned`
+    (an update renders the resource with both). A reference's `ref_access` likewise."""
+    from fastgen.commands.access import recorded_access
+
+    access = recorded_access(recorded)
+    fields = [
+        {**values, "ref_access": _ref_access(values)} if values["type"] == "ref" else values
+        for values in recorded["fields"]
+    ]
+    return {**recorded, "access": access, "owned": access == "owned", "fields": fields}
+
+
+def _ref_access(values: Mapping[str, Any]) -> str:
+    if "ref_access" in values:
+        return str(values["ref_access"])
+    if values["ref"] == "User":
+        return "user"
+    return "owned" if values["ref_owned"] else "shared"
 
 
 def _check_field(values: Any, where: str) -> str:
@@ -226,7 +274,7 @@ def _check_field(values: Any, where: str) -> str:
         raise InvalidRecord(
             f"{where}: column: expected {parsed.column!r}, got {values.get('column')!r}"
         )
-    extras = {k: values.get(k) for k in ("ref_module", "ref_plural", "ref_owned")}
+    extras = {k: values.get(k) for k in ("ref_module", "ref_plural", "ref_owned", "ref_access")}
     if parsed.type != "ref":
         if any(k in values for k in extras):
             raise InvalidRecord(
@@ -236,6 +284,7 @@ def _check_field(values: Any, where: str) -> str:
         isinstance(extras["ref_module"], str)
         and isinstance(extras["ref_plural"], str)
         and isinstance(extras["ref_owned"], bool)
+        and isinstance(extras["ref_access"], str | None)
     ):
         raise InvalidRecord(f"{where}: a ref field records ref_module, ref_plural and ref_owned")
     return parsed.column
@@ -243,6 +292,8 @@ def _check_field(values: Any, where: str) -> str:
 
 def _field_text(values: Mapping[str, Any]) -> str:
     """The `NAME:TYPE[:ARG][:MODIFIER]...` text that records these values."""
+    from fastgen.commands.fields import FLAGS
+
     parts = [values.get("name"), values.get("type")]
     type_ = values.get("type")
     if type_ == "str" and values.get("length") is not None:
@@ -254,7 +305,7 @@ def _field_text(values: Mapping[str, Any]) -> str:
         parts.append(",".join(map(str, choices)) if isinstance(choices, list) else choices)
     elif type_ == "ref":
         parts.append(values.get("ref"))
-    parts += [key for key in ("optional", "unique", "index") if values.get(key) is True]
+    parts += [key for key in FLAGS if values.get(key) is True]
     if values.get("default") is not None:
         parts.append(f"default={values['default']}")
     if not all(isinstance(part, str | int) and not isinstance(part, bool) for part in parts):
@@ -269,7 +320,7 @@ def _typed(values: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def _check_references(resources: Mapping[str, Mapping[str, Any]]) -> None:
     """Each ref field names User or a recorded resource, as it was when recorded."""
-    from fastgen.commands.add_resource import USER
+    from fastgen.commands.add_resource import USER, reference_extras
 
     by_class = {r["name"]: r for r in resources.values()}
     for plural, recorded in resources.items():
@@ -282,11 +333,7 @@ def _check_references(resources: Mapping[str, Mapping[str, Any]]) -> None:
                 if values["ref"] == "User"
                 else None
                 if target is None
-                else {
-                    "ref_module": target["module"],
-                    "ref_plural": target["plural"],
-                    "ref_owned": target["owned"],
-                }
+                else reference_extras(target)
             )
             if expected is None or any(values[k] != v for k, v in expected.items()):
                 raise InvalidRecord(
