@@ -331,7 +331,12 @@ FIELD_HELP = "\n\n".join(
         "ARG, right after the type: str:120 (maximum length, default 255), decimal:10,2 "
         "(precision, scale; default 10,2), enum:draft,published (the choices; required), "
         "ref:Category or ref:User (the referenced resource; required; becomes category_id).",
-        "MODIFIER, any order: optional (nullable, may be left out), unique, index, default=VALUE.",
+        "MODIFIER, any order: optional (nullable, may be left out), unique, index, default=VALUE, "
+        "and for a ref on_delete=RULE: what deleting the referenced row does to the rows "
+        "pointing at it. restrict (the default; ref:User's is set_null when optional, cascade "
+        "when required) refuses the delete with a 409 naming them, cascade deletes them too, "
+        "set_null (optional refs only) empties their reference, as in "
+        "order:ref:Order:on_delete=cascade.",
         "unique and index are refused on text, json and a str over 600 characters (an "
         "index row's limit); a default is checked as the API checks a value.",
     ]
@@ -348,7 +353,8 @@ FIELD_HELP = "\n\n".join(
         "  fastgen add resource Product name:str:120:unique price:decimal:10,2 "
         "stock:int:default=0 status:enum:draft,published:default=draft "
         "notes:text:optional category:ref:Category\n"
-        "  fastgen add resource OrderLine quantity:int --plural order_lines --no-owned --dry-run"
+        "  fastgen add resource OrderLine quantity:int order:ref:Order:on_delete=cascade "
+        "product:ref:Product --plural order_lines --no-owned --dry-run"
     ),
 )
 def add_resource(

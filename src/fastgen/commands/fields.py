@@ -22,7 +22,10 @@ TYPES = (
     "str", "text", "int", "float", "decimal", "bool", "date",
     "datetime", "uuid", "json", "email", "enum", "ref",
 )  # fmt: skip
-MODIFIERS = ("optional", "unique", "index", "default=VALUE")
+MODIFIERS = ("optional", "unique", "index", "default=VALUE", "on_delete=RULE")
+# What deleting the referenced row does to the rows of a ref field that point at
+# it: refuse (409), delete them too, or empty the reference.
+DELETE_RULES = ("restrict", "cascade", "set_null")
 # Types whose values can be sorted on; equality filters on FILTERABLE.
 SORTABLE = frozenset(TYPES) - {"json", "ref"}
 FILTERABLE = frozenset({"enum", "bool", "ref"})
@@ -105,6 +108,8 @@ class Field:
     unique: bool = False
     index: bool = False
     default: str | None = None
+    # A ref's rule as given (None: the default; see the macro `ondelete`).
+    on_delete: str | None = None
 
     @property
     def column(self) -> str:
@@ -114,7 +119,11 @@ class Field:
         return self.name
 
     def answers(self) -> dict[str, Any]:
-        return asdict(self)
+        values = asdict(self)
+        # Recorded only when given, so records written before it read back unchanged.
+        if self.on_delete is None:
+            del values["on_delete"]
+        return values
 
     @classmethod
     def from_record(cls, values: dict[str, Any]) -> Field:
@@ -137,6 +146,8 @@ class Field:
         ]
         if self.default is not None:
             parts.append(f"default={self.default}")
+        if self.on_delete is not None:
+            parts.append(f"on_delete={self.on_delete}")
         return ":".join(parts)
 
 
@@ -211,7 +222,7 @@ def parse_field(text: str, *, recorded: bool = False) -> Field:
             raise refuse(f"unknown modifier {modifier!r} (known: {', '.join(MODIFIERS)})")
         if key in values:
             raise refuse(f"modifier {key!r} is given twice")
-        values[key] = value if key == "default" else True
+        values[key] = value if key in {"default", "on_delete"} else True
     parsed = Field(**values)
     if strict and len(parsed.column) > MAX_IDENTIFIER:
         raise refuse(
@@ -228,7 +239,7 @@ def _pascal(snake: str) -> str:
 
 
 def _is_modifier(part: str) -> bool:
-    return part in {"optional", "unique", "index"} or part.startswith("default=")
+    return part in {"optional", "unique", "index"} or part.startswith(("default=", "on_delete="))
 
 
 def _argument(type_: str, arg: str, refuse: Any) -> dict[str, Any]:
@@ -267,6 +278,15 @@ def _argument(type_: str, arg: str, refuse: Any) -> dict[str, Any]:
 
 
 def _check_modifiers(parsed: Field, refuse: Any, strict: bool = True) -> None:
+    if parsed.on_delete is not None:
+        if parsed.type != "ref":
+            raise refuse("on_delete is for ref fields only")
+        if parsed.on_delete not in DELETE_RULES:
+            raise refuse(
+                f"on_delete={parsed.on_delete}: expected one of {', '.join(DELETE_RULES)}"
+            )
+        if parsed.on_delete == "set_null" and not parsed.optional:
+            raise refuse("on_delete=set_null needs an optional reference (add :optional)")
     if parsed.default is None:
         pass
     elif parsed.type not in DEFAULTABLE:
