@@ -282,9 +282,7 @@ def _check_modifiers(parsed: Field, refuse: Any, strict: bool = True) -> None:
         if parsed.type != "ref":
             raise refuse("on_delete is for ref fields only")
         if parsed.on_delete not in DELETE_RULES:
-            raise refuse(
-                f"on_delete={parsed.on_delete}: expected one of {', '.join(DELETE_RULES)}"
-            )
+            raise refuse(f"on_delete={parsed.on_delete}: expected one of {', '.join(DELETE_RULES)}")
         if parsed.on_delete == "set_null" and not parsed.optional:
             raise refuse("on_delete=set_null needs an optional reference (add :optional)")
     if parsed.default is None:
