@@ -119,6 +119,8 @@ def test_every_type_and_modifier_parses() -> None:
     assert (status.default, status.unique) == ("draft", True)
     assert (owner.ref, owner.column) == ("Category", "category_id")
     assert parse_field("title:str").length == 255
+    line = parse_field("order:ref:Order:optional:on_delete=set_null")
+    assert (line.on_delete, parse_field(line.text())) == ("set_null", line)
     assert (parse_field("amount:decimal").precision, parse_field("amount:decimal").scale) == (10, 2)
 
 
@@ -142,6 +144,11 @@ def test_every_type_and_modifier_parses() -> None:
         ("status:enum:a,b:default=c", "not one of a, b"),
         ("category:ref", "needs its argument"),
         ("category:ref:category", "name the resource's class"),
+        ("category:ref:Category:on_delete=later", "expected one of restrict, cascade, set_null"),
+        ("category:ref:Category:on_delete=set_null", "needs an optional reference"),
+        ("author:ref:User:on_delete=set_null", "needs an optional reference"),
+        ("title:str:on_delete=cascade", "for ref fields only"),
+        ("category:ref:Category:on_delete=cascade:on_delete=restrict", "given twice"),
         ("price:decimal:2,5", "precision '2,5'"),
         ("price:decimal:10,2:default=1.234", "more than 2 decimal places"),
         ("stock:int:default=many", "not a valid int"),

@@ -107,6 +107,32 @@ def test_a_reference_renamed_renames_its_foreign_key_and_index(project: Path) ->
         assert old.replace("category_id", "group_id") in upgrade
 
 
+def test_a_new_on_delete_remakes_only_the_foreign_key(project: Path) -> None:
+    done = run(project, "change", "field", "Product", "category:ref:Category:on_delete=cascade")
+
+    assert done.exit_code == 0, done.stderr
+    upgrade, downgrade = new_revision(project).split("def downgrade")
+    fk = 'op.f("fk_products_category_id_categories")'
+    for part in (upgrade, downgrade):
+        assert f'drop_constraint(\n            {fk}, type_="foreignkey"' in part
+        assert "create_foreign_key" in part
+        assert "index" not in part  # the index stays as it is
+    assert 'ondelete="CASCADE"' in upgrade and "ondelete" not in downgrade
+    assert (
+        'ForeignKey("categories.id", ondelete="CASCADE")'
+        in (project / "app/models/product.py").read_text()
+    )
+    recorded = yaml.safe_load((project / ".fastgen/resources/products.yml").read_text())
+    assert [f.get("on_delete") for f in recorded["fields"] if f["type"] == "ref"] == ["cascade"]
+
+
+def test_restrict_given_is_the_default_and_writes_no_revision(project: Path) -> None:
+    done = run(project, "change", "field", "Product", "category:ref:Category:on_delete=restrict")
+
+    assert done.exit_code == 0, done.stderr
+    assert not [line for line in status(project).splitlines() if "alembic/" in line]
+
+
 def test_remove_field_says_the_data_is_lost(project: Path) -> None:
     done = run(project, "remove", "field", "Product", "notes", "--dry-run")
 

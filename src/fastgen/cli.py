@@ -333,7 +333,11 @@ FIELD_HELP = "\n\n".join(
         "ref:Category or ref:User (the referenced resource; required; becomes category_id).",
         "MODIFIER, any order: optional (nullable, may be left out), unique, index, default=VALUE, "
         "and on ref:User any_user (a writer may name any user, not only themselves; which "
-        "user ids exist is then told by 404 against 201).",
+        "user ids exist is then told by 404 against 201); and for a ref on_delete=RULE: what "
+        "deleting the referenced row does to the rows pointing at it. restrict (the default; "
+        "ref:User's is set_null when optional, cascade when required) refuses the delete with "
+        "a 409 naming them, cascade deletes them too, set_null (optional refs only) empties "
+        "their reference, as in order:ref:Order:on_delete=cascade.",
         "unique and index are refused on text, json and a str over 600 characters (an "
         "index row's limit); a default is checked as the API checks a value.",
     ]
@@ -351,8 +355,8 @@ FIELD_HELP = "\n\n".join(
         "stock:int:default=0 status:enum:draft,published:default=draft "
         "notes:text:optional category:ref:Category\n"
         "  fastgen add resource Category name:str:80:unique --access catalog\n"
-        "  fastgen add resource OrderLine order:ref:Order quantity:int --access parent:order "
-        "--dry-run"
+        "  fastgen add resource OrderLine order:ref:Order:on_delete=cascade product:ref:Product "
+        "quantity:int --access parent:order --dry-run"
     ),
 )
 def add_resource(

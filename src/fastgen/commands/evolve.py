@@ -449,9 +449,7 @@ def _read(path: Path) -> bytes | None:
 
 def _table(project: Project, plural: str) -> resource_revision.Table:
     refs = {"User": "users"} | {r["name"]: r["plural"] for r in project.resources.values()}
-    return resource_revision.Table(
-        plural, refs, resource_revision.type_renderer(template.template_root())
-    )
+    return resource_revision.make_table(template.template_root(), plural, refs)
 
 
 def _has_steps(table: resource_revision.Table, change: FieldChange) -> bool:

@@ -22,9 +22,12 @@ TYPES = (
     "str", "text", "int", "float", "decimal", "bool", "date",
     "datetime", "uuid", "json", "email", "enum", "ref",
 )  # fmt: skip
-MODIFIERS = ("optional", "unique", "index", "any_user", "default=VALUE")
+MODIFIERS = ("optional", "unique", "index", "any_user", "default=VALUE", "on_delete=RULE")
 # Boolean modifiers, in the order a field's text gives them.
 FLAGS = ("optional", "unique", "index", "any_user")
+# What deleting the referenced row does to the rows of a ref field that point at
+# it: refuse (409), delete them too, or empty the reference.
+DELETE_RULES = ("restrict", "cascade", "set_null")
 # Types whose values can be sorted on; equality filters on FILTERABLE.
 SORTABLE = frozenset(TYPES) - {"json", "ref"}
 FILTERABLE = frozenset({"enum", "bool", "ref"})
@@ -110,6 +113,8 @@ class Field:
     # them which user ids exist).
     any_user: bool = False
     default: str | None = None
+    # A ref's rule as given (None: the default; see the macro `ondelete`).
+    on_delete: str | None = None
 
     @property
     def column(self) -> str:
@@ -119,7 +124,13 @@ class Field:
         return self.name
 
     def answers(self) -> dict[str, Any]:
-        return asdict(self)
+        values = asdict(self)
+        # Recorded only when given, so records written before them read back unchanged.
+        if self.on_delete is None:
+            del values["on_delete"]
+        if not self.any_user:
+            del values["any_user"]
+        return values
 
     @classmethod
     def from_record(cls, values: dict[str, Any]) -> Field:
@@ -140,6 +151,8 @@ class Field:
         parts += [modifier for modifier in FLAGS if getattr(self, modifier)]
         if self.default is not None:
             parts.append(f"default={self.default}")
+        if self.on_delete is not None:
+            parts.append(f"on_delete={self.on_delete}")
         return ":".join(parts)
 
 
@@ -214,7 +227,7 @@ def parse_field(text: str, *, recorded: bool = False) -> Field:
             raise refuse(f"unknown modifier {modifier!r} (known: {', '.join(MODIFIERS)})")
         if key in values:
             raise refuse(f"modifier {key!r} is given twice")
-        values[key] = value if key == "default" else True
+        values[key] = value if key in {"default", "on_delete"} else True
     parsed = Field(**values)
     if strict and len(parsed.column) > MAX_IDENTIFIER:
         raise refuse(
@@ -231,7 +244,7 @@ def _pascal(snake: str) -> str:
 
 
 def _is_modifier(part: str) -> bool:
-    return part in FLAGS or part.startswith("default=")
+    return part in FLAGS or part.startswith(("default=", "on_delete="))
 
 
 def _argument(type_: str, arg: str, refuse: Any) -> dict[str, Any]:
@@ -272,6 +285,13 @@ def _argument(type_: str, arg: str, refuse: Any) -> dict[str, Any]:
 def _check_modifiers(parsed: Field, refuse: Any, strict: bool = True) -> None:
     if parsed.any_user and parsed.ref != "User":
         raise refuse("any_user is a modifier of ref:User fields only")
+    if parsed.on_delete is not None:
+        if parsed.type != "ref":
+            raise refuse("on_delete is for ref fields only")
+        if parsed.on_delete not in DELETE_RULES:
+            raise refuse(f"on_delete={parsed.on_delete}: expected one of {', '.join(DELETE_RULES)}")
+        if parsed.on_delete == "set_null" and not parsed.optional:
+            raise refuse("on_delete=set_null needs an optional reference (add :optional)")
     if parsed.default is None:
         pass
     elif parsed.type not in DEFAULTABLE:

@@ -51,7 +51,7 @@ RESERVED_CLASSES = frozenset(
     {"Any", "Annotated", "APIRouter", "AwareDatetime", "Base", "BaseModel", "Boolean"}
     | {"CachedUser", "ConfigDict", "Conflict", "Date", "Decimal", "EmailStr", "Enum"}
     | {"Field", "Float", "ForeignKey", "Integer", "JSON", "JsonData", "JsonValue"}
-    | {"Literal", "Mapped", "NotFound", "Numeric", "Query", "Response", "StrEnum"}
+    | {"InUse", "Literal", "Mapped", "NotFound", "Numeric", "Query", "Response", "StrEnum"}
     | {"String", "Text"}
     | {"TimestampMixin", "UTCDateTime", "UUID", "Uuid", "User", "UserNotFound"}
     | {"AsyncSession", "Awaitable", "BaseRepository", "BaseService", "CurrentUser"}

@@ -308,6 +308,8 @@ def _field_text(values: Mapping[str, Any]) -> str:
     parts += [key for key in FLAGS if values.get(key) is True]
     if values.get("default") is not None:
         parts.append(f"default={values['default']}")
+    if values.get("on_delete") is not None:
+        parts.append(f"on_delete={values['on_delete']}")
     if not all(isinstance(part, str | int) and not isinstance(part, bool) for part in parts):
         raise InvalidRecord(f"field {values.get('name')!r}: a part is not text: {parts!r}")
     return ":".join(map(str, parts))

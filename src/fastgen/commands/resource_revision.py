@@ -36,6 +36,8 @@ class Table:
     ref_tables: Mapping[str, str]
     # the resource template's migration_type macro: a field's SQLAlchemy type as code
     sa_type: Callable[[Field], str]
+    # its ondelete macro: a ref's `, ondelete="..."` argument, or nothing
+    ondelete: Callable[[Field], str]
 
     def fk(self, f: Field) -> str:
         return f"fk_{self.name}_{f.column}_{self.ref_tables[str(f.ref)]}"
@@ -46,10 +48,16 @@ def _macros(template_root: Path, context: Mapping[str, Any]) -> Any:
     return template_environment(template_root).get_template(MACROS).make_module(dict(context))
 
 
-def type_renderer(template_root: Path) -> Callable[[Field], str]:
-    """A field's SQLAlchemy type as migration code (the macro migration_type)."""
+def make_table(template_root: Path, name: str, ref_tables: Mapping[str, str]) -> Table:
+    """The table, with the macros that write a field's type (migration_type) and
+    its foreign key's rule (ondelete)."""
     macros = _macros(template_root, {"name": ""})
-    return lambda field: str(macros.migration_type(field)).strip()
+    return Table(
+        name,
+        ref_tables,
+        lambda field: str(macros.migration_type(field)).strip(),
+        lambda field: str(macros.ondelete(field)).strip(),
+    )
 
 
 def create_table_text(template_root: Path, record: Mapping[str, Any]) -> str:
@@ -88,31 +96,45 @@ def _column(table: Table, f: Field, *, nullable: bool, filled: bool) -> str:
     return f'sa.Column("{f.column}", {table.sa_type(f)}, nullable={nullable}{default})'
 
 
-def _keys(table: Table, f: Field) -> tuple[list[str], list[str]]:
-    """(create, drop) lines for the field's index or unique constraint and foreign key."""
-    create, drop = [], []
+def _keys(table: Table, f: Field) -> list[tuple[str, str]]:
+    """(create, drop) lines of each of the field's keys: its foreign key, then its
+    index or unique constraint."""
+    keys = []
     if f.type == "ref":
-        ondelete = ""
-        if f.ref == "User":
-            ondelete = f', ondelete="{"SET NULL" if f.optional else "CASCADE"}"'
         target = table.ref_tables[str(f.ref)]
-        create.append(
-            f'batch.create_foreign_key(op.f("{table.fk(f)}"), "{target}", ["{f.column}"], '
-            f'["id"]{ondelete})'
+        keys.append(
+            (
+                f'batch.create_foreign_key(op.f("{table.fk(f)}"), "{target}", ["{f.column}"], '
+                f'["id"]{table.ondelete(f)})',
+                f'batch.drop_constraint(op.f("{table.fk(f)}"), type_="foreignkey")',
+            )
         )
-        drop.append(f'batch.drop_constraint(op.f("{table.fk(f)}"), type_="foreignkey")')
     if f.index or f.type == "ref":
-        create.append(
-            f'batch.create_index(op.f("ix_{table.name}_{f.column}"), ["{f.column}"], '
-            f"unique={f.unique})"
+        keys.append(
+            (
+                f'batch.create_index(op.f("ix_{table.name}_{f.column}"), ["{f.column}"], '
+                f"unique={f.unique})",
+                f'batch.drop_index(op.f("ix_{table.name}_{f.column}"))',
+            )
         )
-        drop.insert(0, f'batch.drop_index(op.f("ix_{table.name}_{f.column}"))')
     elif f.unique:
-        create.append(
-            f'batch.create_unique_constraint(op.f("uq_{table.name}_{f.column}"), ["{f.column}"])'
+        keys.append(
+            (
+                f'batch.create_unique_constraint(op.f("uq_{table.name}_{f.column}"), '
+                f'["{f.column}"])',
+                f'batch.drop_constraint(op.f("uq_{table.name}_{f.column}"), type_="unique")',
+            )
         )
-        drop.insert(0, f'batch.drop_constraint(op.f("uq_{table.name}_{f.column}"), type_="unique")')
-    return create, drop
+    return keys
+
+
+def _creates(keys: list[tuple[str, str]]) -> list[str]:
+    return [create for create, _ in keys]
+
+
+def _drops(keys: list[tuple[str, str]]) -> list[str]:
+    """Dropped in the reverse order of their creation: the index before the key."""
+    return [drop for _, drop in reversed(keys)]
 
 
 def _fill(table: Table, column: str, value: str, where: str) -> str:
@@ -131,7 +153,7 @@ class Steps:
 
 
 def _add(table: Table, f: Field) -> Steps:
-    create, drop = _keys(table, f)
+    create, drop = _creates(_keys(table, f)), _drops(_keys(table, f))
     # Keys go in a batch of their own: on SQLite, one that copies the table once the
     # column is there (within one copy, a key on a column being added or renamed is lost).
     up: list[list[str] | str] = [
@@ -178,8 +200,8 @@ def _rename(table: Table, old: Field, new: Field) -> Steps:
 def _renamed(table: Table, old: Field, new: Field) -> list[list[str] | str]:
     # Keys and an enum's CHECK are named after the column: dropped with the old
     # name, made again with the new one.
-    drop = [*_keys(table, old)[1], *_check(table, old)[1]]
-    create = [*_keys(table, new)[0], *_check(table, new)[0]]
+    drop = [*_drops(_keys(table, old)), *_check(table, old)[1]]
+    create = [*_creates(_keys(table, new)), *_check(table, new)[0]]
     rename = (
         f'batch.alter_column("{old.column}", new_column_name="{new.column}", '
         f"existing_type={_storage(table, old)}, existing_nullable={old.optional})"
@@ -200,8 +222,10 @@ def _altered(table: Table, old: Field, new: Field) -> list[list[str] | str]:
         steps.append(_fill(table, new.column, fallback, f"{column}.in_({removed!r})"))
     if old.optional and not new.optional and new.default is not None:
         steps.append(_fill(table, new.column, literal(new, new.default), f"{column}.is_(None)"))
-    rekeyed = _keys(table, old) != _keys(table, new)
-    lines = _keys(table, old)[1] if rekeyed else []
+    # Only the keys that differ are made again (a new on_delete: the foreign key).
+    gone = [key for key in _keys(table, old) if key not in _keys(table, new)]
+    made = [key for key in _keys(table, new) if key not in _keys(table, old)]
+    lines = _drops(gone)
     arguments = []
     if FieldChange("alter", old, new).retyped:
         # For SchemaTypes (an enum's choices) Alembic also replaces the CHECK constraint.
@@ -216,8 +240,8 @@ def _altered(table: Table, old: Field, new: Field) -> list[list[str] | str]:
         )
     if lines:
         steps.append(lines)
-    if rekeyed and (create := _keys(table, new)[0]):
-        steps.append(create)
+    if made:
+        steps.append(_creates(made))
     return steps
 
 
