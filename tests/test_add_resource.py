@@ -7,6 +7,7 @@ tests/variants/test_resources.py.
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import subprocess
@@ -17,7 +18,14 @@ import pytest
 from conftest import Run, fastgen, tree_bytes
 from fastgen.commands import add_resource as pipeline
 from fastgen.commands import naming
-from fastgen.commands.fields import InvalidField, parse_field, parse_fields
+from fastgen.commands.fields import (
+    FILTERABLE,
+    RANGED,
+    SEARCHED,
+    InvalidField,
+    parse_field,
+    parse_fields,
+)
 from fastgen.commands.naming import ResourceNames
 from fastgen.commands.wiring import WiringError, wire_model, wire_router
 from fastgen.errors import UserInputError
@@ -342,6 +350,52 @@ def test_a_second_resource_chains_its_migration_and_may_reference_the_first(
     assert 'down_revision: str | None = "0004"' in migration
     assert '["categories.id"]' in migration
     assert "CategoryNotFound" in (project / "app/services/product_service.py").read_text()
+
+
+# A field of every type, and names that look like another's filter parameters.
+EVERY_TYPE = [
+    "price:decimal:10,2", "price_min:int:optional", "price_gte:float:optional",
+    "name:str:40:unique", "notes:text:optional", "stock:int:index", "active:bool",
+    "released:date:optional", "seen_at:datetime:optional", "serial:uuid:optional",
+    "meta:json:optional", "contact:email:optional", "status:enum:draft,published",
+    "category:ref:Category",
+]  # fmt: skip
+
+
+def test_the_list_query_has_one_parameter_per_filter_and_no_two_alike(project: Path) -> None:
+    assert add(project, "Category", *CATEGORY).exit_code == 0
+
+    run = add(project, "Product", *EVERY_TYPE)
+
+    assert run.exit_code == 0, run.stderr
+    module = ast.parse((project / "app/schemas/product.py").read_text())
+    query = next(
+        node
+        for node in module.body
+        if isinstance(node, ast.ClassDef) and node.name == "ProductQuery"
+    )
+    names = [
+        node.target.id
+        for node in query.body
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+    ]
+    expected = ["skip", "limit", "sort"]
+    for field in parse_fields(EVERY_TYPE):
+        if field.type in FILTERABLE:
+            expected.append(field.column)
+        if field.type in RANGED:
+            expected += [f"{field.column}__gte", f"{field.column}__lte"]
+        if field.type in SEARCHED:
+            expected.append(f"{field.column}__contains")
+    assert names == expected
+    assert len(set(names)) == len(names)
+    assert "notes" not in names and "meta" not in names
+
+
+def test_a_field_named_as_a_filter_parameter_is_refused() -> None:
+    # `__` is what keeps `price__gte` apart from every field: no field holds it.
+    with pytest.raises(InvalidField, match="lower_snake_case"):
+        parse_fields(["price:int", "price__gte:int"])
 
 
 def test_a_dry_run_lists_the_files_and_changes_nothing(project: Path) -> None:

@@ -343,11 +343,18 @@ FIELD_HELP = "\n\n".join(
     ]
 )
 
+LIST_HELP = (
+    "The list (GET /api/v1/PLURAL/) takes skip, limit, sort=FIELD or -FIELD, and filters: "
+    "FIELD=VALUE on every field but text and json; FIELD__gte and FIELD__lte (inclusive) on "
+    "int, float, decimal, date and datetime; FIELD__contains (any case; % and _ are plain "
+    "characters) on str and email. A ref category filters as category_id."
+)
+
 
 @add_app.command(
     "resource",
     help="Add a CRUD resource through every layer: model, schemas, repository, service, "
-    "router, migration and tests.\n\n" + FIELD_HELP,
+    "router, migration and tests.\n\n" + FIELD_HELP + "\n\n" + LIST_HELP,
     epilog=(
         "Examples:\n\n\b\n"
         "  fastgen add resource Category name:str:80:unique\n"

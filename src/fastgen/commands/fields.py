@@ -28,9 +28,14 @@ FLAGS = ("optional", "unique", "index", "any_user")
 # What deleting the referenced row does to the rows of a ref field that point at
 # it: refuse (409), delete them too, or empty the reference.
 DELETE_RULES = ("restrict", "cascade", "set_null")
-# Types whose values can be sorted on; equality filters on FILTERABLE.
+# Types whose values can be sorted on. A resource's list filters: `NAME=` on
+# FILTERABLE, `NAME__gte=` and `NAME__lte=` on RANGED, `NAME__contains=` on
+# SEARCHED (the schema template holds the same sets). `__` keeps the names
+# apart from every field's: a field name never holds a double underscore.
 SORTABLE = frozenset(TYPES) - {"json", "ref"}
-FILTERABLE = frozenset({"enum", "bool", "ref"})
+FILTERABLE = frozenset(TYPES) - {"text", "json"}
+RANGED = frozenset({"int", "float", "decimal", "date", "datetime"})
+SEARCHED = frozenset({"str", "email"})
 DEFAULTABLE = frozenset({"str", "text", "email", "int", "float", "decimal", "bool", "date", "enum"})
 INT32 = 2**31 - 1
 # The longest str that may be unique or indexed. A PostgreSQL btree index row
