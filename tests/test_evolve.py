@@ -81,6 +81,20 @@ def test_add_field_adds_the_column_through_every_layer(project: Path) -> None:
     assert 'batch.drop_column("featured")' in revision.split("def downgrade")[1]
 
 
+def test_a_value_unique_across_every_owner_is_a_change_of_its_own(project: Path) -> None:
+    done = run(project, "change", "field", "Product", "name:str:120:unique=global")
+
+    assert done.exit_code == 0, done.stderr
+    upgrade, downgrade = new_revision(project).split("def downgrade")
+    made = 'batch.create_unique_constraint(op.f("uq_products_name"), ["name"])'
+    per_owner = 'batch.create_unique_constraint(op.f("uq_products_name"), ["name", "owner_id"])'
+    assert made in upgrade and per_owner in downgrade
+    record = yaml.safe_load((project / ".fastgen/resources/products.yml").read_text())
+    name = next(f for f in record["fields"] if f["name"] == "name")
+    assert (name["unique"], name["unique_global"]) == (True, True)
+    assert "unique=True" in (project / "app/models/product.py").read_text()
+
+
 def test_rename_keeps_values_and_renames_the_keys(project: Path) -> None:
     done = run(project, "rename", "field", "Product", "name", "title")
 
@@ -91,7 +105,8 @@ def test_rename_keeps_values_and_renames_the_keys(project: Path) -> None:
     assert (
         'batch.alter_column(\n            "name",\n            new_column_name="title",' in upgrade
     )
-    assert 'create_unique_constraint(op.f("uq_products_title"), ["title"])' in upgrade
+    # Product is owned: its names are unique among each owner's products.
+    assert 'create_unique_constraint(op.f("uq_products_title"), ["title", "owner_id"])' in upgrade
     assert '"title",\n            new_column_name="name",' in downgrade
     schema = (project / "app/schemas/product.py").read_text()
     assert "title: Text" in schema and "name: Text" not in schema
@@ -241,6 +256,21 @@ def test_apply_of_the_definitions_in_force_changes_nothing(project: Path) -> Non
     assert done.exit_code == 0, done.stderr
     assert status(project) == ""
     assert "- name:str:120:unique" in exported and "renames" in exported
+
+
+def test_a_unique_value_recorded_before_access_modes_stays_unique_across_owners(
+    project: Path,
+) -> None:
+    record = project / ".fastgen/resources/products.yml"
+    record.write_text(record.read_text().replace("access: owned", "owned: true"))
+    commit_all(project, "Product recorded as fastgen 0.1.0 records it")
+
+    exported = run_resources(project)
+
+    # Its table holds the value unique across owners: so does the definition, until
+    # a `change field` says otherwise (and writes the migration).
+    assert "- name:str:120:unique=global" in exported
+    assert "access: owned" in exported
 
 
 def run_resources(project: Path) -> str:

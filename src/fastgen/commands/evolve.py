@@ -449,7 +449,8 @@ def _read(path: Path) -> bytes | None:
 
 def _table(project: Project, plural: str) -> resource_revision.Table:
     refs = {"User": "users"} | {r["name"]: r["plural"] for r in project.resources.values()}
-    return resource_revision.make_table(template.template_root(), plural, refs)
+    owned = project.resources[plural]["owned"]
+    return resource_revision.make_table(template.template_root(), plural, refs, owned=owned)
 
 
 def _has_steps(table: resource_revision.Table, change: FieldChange) -> bool:

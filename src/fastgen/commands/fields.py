@@ -22,7 +22,9 @@ TYPES = (
     "str", "text", "int", "float", "decimal", "bool", "date",
     "datetime", "uuid", "json", "email", "enum", "ref",
 )  # fmt: skip
-MODIFIERS = ("optional", "unique", "index", "any_user", "default=VALUE", "on_delete=RULE")
+MODIFIERS = (
+    "optional", "unique", "unique=global", "index", "any_user", "default=VALUE", "on_delete=RULE"
+)  # fmt: skip
 # Boolean modifiers, in the order a field's text gives them.
 FLAGS = ("optional", "unique", "index", "any_user")
 # What deleting the referenced row does to the rows of a ref field that point at
@@ -113,6 +115,9 @@ class Field:
     ref: str | None = None
     optional: bool = False
     unique: bool = False
+    # `unique=global`: on an owned resource, unique across every user's rows, not
+    # only among each owner's (so a 409 tells that someone holds the value).
+    unique_global: bool = False
     index: bool = False
     # On a ref:User: a writer may name any user, not only themselves (which tells
     # them which user ids exist).
@@ -133,8 +138,9 @@ class Field:
         # Recorded only when given, so records written before them read back unchanged.
         if self.on_delete is None:
             del values["on_delete"]
-        if not self.any_user:
-            del values["any_user"]
+        for flag in ("any_user", "unique_global"):
+            if not values[flag]:
+                del values[flag]
         return values
 
     @classmethod
@@ -153,7 +159,9 @@ class Field:
             parts.append(",".join(self.choices))
         elif self.type == "ref":
             parts.append(str(self.ref))
-        parts += [modifier for modifier in FLAGS if getattr(self, modifier)]
+        parts += [
+            _flag(modifier, self.unique_global) for modifier in FLAGS if getattr(self, modifier)
+        ]
         if self.default is not None:
             parts.append(f"default={self.default}")
         if self.on_delete is not None:
@@ -233,6 +241,8 @@ def parse_field(text: str, *, recorded: bool = False) -> Field:
         if key in values:
             raise refuse(f"modifier {key!r} is given twice")
         values[key] = value if key in {"default", "on_delete"} else True
+        if modifier == "unique=global":
+            values["unique_global"] = True
     parsed = Field(**values)
     if strict and len(parsed.column) > MAX_IDENTIFIER:
         raise refuse(
@@ -249,7 +259,12 @@ def _pascal(snake: str) -> str:
 
 
 def _is_modifier(part: str) -> bool:
-    return part in FLAGS or part.startswith(("default=", "on_delete="))
+    return part in FLAGS or part == "unique=global" or part.startswith(("default=", "on_delete="))
+
+
+def _flag(modifier: str, unique_global: bool) -> str:
+    """A boolean modifier as the grammar writes it."""
+    return "unique=global" if modifier == "unique" and unique_global else modifier
 
 
 def _argument(type_: str, arg: str, refuse: Any) -> dict[str, Any]:

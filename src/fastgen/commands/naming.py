@@ -58,7 +58,7 @@ RESERVED_CLASSES = frozenset(
     | {"Depends", "DuplicateError", "IdPath", "MissingReferenceError", "SessionDep"}
     | {"Page", "Resources", "SkipJsonSchema", "UserFactory", "UserRepository"}
     | {"UserRepositoryDep", "StrictBool", "StrictFloat", "StrictInt", "JsonInt"}
-    | {"AdminUser", "ColumnElement"}
+    | {"AdminUser", "ColumnElement", "Index", "UniqueConstraint"}
 )
 
 

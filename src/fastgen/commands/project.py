@@ -84,7 +84,7 @@ def find_project(project_dir: Path | None = None) -> Project:
             raise InvalidRecord(
                 f"{where}: records plural {recorded['plural']!r}, not {path.stem!r}"
             )
-        resources[recorded["plural"]] = with_both_access_keys(recorded)
+        resources[recorded["plural"]] = as_read_now(recorded)
     _check_references(resources)
     return Project(root, answers, version, resources)
 
@@ -229,16 +229,25 @@ def _check_access(recorded: dict[str, Any], where: str) -> None:
         raise InvalidRecord(f"{where}: {getattr(error, 'message', error)}") from None
 
 
-def with_both_access_keys(recorded: dict[str, Any]) -> dict[str, Any]:
-    """The record with `access` and `owned` both, whichever fastgen wrote it: this
-    template reads the mode, the templates of releases before modes read `owned`
-    (an update renders the resource with both). A reference's `ref_access` likewise."""
+def as_read_now(recorded: dict[str, Any]) -> dict[str, Any]:
+    """The record as this fastgen reads it, whichever fastgen wrote it:
+    - `access` and `owned` both: this template reads the mode, the templates of
+      releases before modes read `owned` (an update renders the resource with both);
+      a reference's `ref_access` likewise;
+    - `unique` on an owned resource recorded before access modes (and with them
+      per-owner unique values) is `unique=global`, what its table holds: the
+      meaning changes only by a `change field`, which writes the migration."""
     from fastgen.commands.access import recorded_access
 
     access = recorded_access(recorded)
+    globally = access == "owned" and "access" not in recorded
     fields = [
         {**values, "ref_access": _ref_access(values)} if values["type"] == "ref" else values
         for values in recorded["fields"]
+    ]
+    fields = [
+        {**values, "unique_global": True} if globally and values.get("unique") else values
+        for values in fields
     ]
     return {**recorded, "access": access, "owned": access == "owned", "fields": fields}
 
@@ -305,7 +314,11 @@ def _field_text(values: Mapping[str, Any]) -> str:
         parts.append(",".join(map(str, choices)) if isinstance(choices, list) else choices)
     elif type_ == "ref":
         parts.append(values.get("ref"))
-    parts += [key for key in FLAGS if values.get(key) is True]
+    parts += [
+        "unique=global" if key == "unique" and values.get("unique_global") is True else key
+        for key in FLAGS
+        if values.get(key) is True
+    ]
     if values.get("default") is not None:
         parts.append(f"default={values['default']}")
     if values.get("on_delete") is not None:

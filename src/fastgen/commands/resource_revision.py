@@ -38,6 +38,8 @@ class Table:
     sa_type: Callable[[Field], str]
     # its ondelete macro: a ref's `, ondelete="..."` argument, or nothing
     ondelete: Callable[[Field], str]
+    # its key_columns macro: the columns of a field's index or unique constraint
+    key_columns: Callable[[Field], str]
 
     def fk(self, f: Field) -> str:
         return f"fk_{self.name}_{f.column}_{self.ref_tables[str(f.ref)]}"
@@ -48,15 +50,19 @@ def _macros(template_root: Path, context: Mapping[str, Any]) -> Any:
     return template_environment(template_root).get_template(MACROS).make_module(dict(context))
 
 
-def make_table(template_root: Path, name: str, ref_tables: Mapping[str, str]) -> Table:
-    """The table, with the macros that write a field's type (migration_type) and
-    its foreign key's rule (ondelete)."""
-    macros = _macros(template_root, {"name": ""})
+def make_table(
+    template_root: Path, name: str, ref_tables: Mapping[str, str], *, owned: bool
+) -> Table:
+    """The table, with the macros that write a field's type (migration_type), its
+    foreign key's rule (ondelete) and its key's columns (key_columns: on an owned
+    resource, a unique value is unique per owner)."""
+    macros = _macros(template_root, {"name": "", "owned": owned})
     return Table(
         name,
         ref_tables,
         lambda field: str(macros.migration_type(field)).strip(),
         lambda field: str(macros.ondelete(field)).strip(),
+        lambda field: str(macros.key_columns(field)).strip(),
     )
 
 
@@ -112,8 +118,8 @@ def _keys(table: Table, f: Field) -> list[tuple[str, str]]:
     if f.index or f.type == "ref":
         keys.append(
             (
-                f'batch.create_index(op.f("ix_{table.name}_{f.column}"), ["{f.column}"], '
-                f"unique={f.unique})",
+                f'batch.create_index(op.f("ix_{table.name}_{f.column}"), '
+                f"[{table.key_columns(f)}], unique={f.unique})",
                 f'batch.drop_index(op.f("ix_{table.name}_{f.column}"))',
             )
         )
@@ -121,7 +127,7 @@ def _keys(table: Table, f: Field) -> list[tuple[str, str]]:
         keys.append(
             (
                 f'batch.create_unique_constraint(op.f("uq_{table.name}_{f.column}"), '
-                f'["{f.column}"])',
+                f"[{table.key_columns(f)}])",
                 f'batch.drop_constraint(op.f("uq_{table.name}_{f.column}"), type_="unique")',
             )
         )

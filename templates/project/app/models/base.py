@@ -1,6 +1,7 @@
 """Declarative base, shared column types and timestamps."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, Dialect, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -51,7 +52,9 @@ class Base(DeclarativeBase):
     # is deleted, and whatever still names that id (a link, a log line, a
     # cached entry) then names a stranger. PostgreSQL never reuses a sequence
     # value. Only integer primary keys are affected.
-    __table_args__ = ({"sqlite_autoincrement": True},)
+    # A model with constraints of its own gives them before these:
+    # `(UniqueConstraint(...), *Base.__table_args__)`.
+    __table_args__: tuple[Any, ...] = ({"sqlite_autoincrement": True},)
 
 
 class TimestampMixin:
