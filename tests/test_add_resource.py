@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import Run, fastgen, tree_bytes
 from fastgen.commands import add_resource as pipeline
@@ -352,6 +353,52 @@ def test_a_second_resource_chains_its_migration_and_may_reference_the_first(
     assert "CategoryNotFound" in (project / "app/services/product_service.py").read_text()
 
 
+def test_each_access_mode_is_recorded_and_shapes_the_router_and_repository(
+    project: Path,
+) -> None:
+    assert add(project, "Category", *CATEGORY, "--access", "catalog").exit_code == 0
+    assert add(project, "Basket", "name:str").exit_code == 0
+    run = add(project, "Line", "basket:ref:Basket", "qty:int", "--access", "parent:basket")
+    assert run.exit_code == 0, run.stderr
+    assert add(project, "Note", "body:text", "--no-owned").exit_code == 0
+
+    def recorded(plural: str) -> str:
+        record = yaml.safe_load((project / f".fastgen/resources/{plural}.yml").read_text())
+        assert "owned" not in record  # access replaced it
+        return str(record["access"])
+
+    assert [recorded(p) for p in ("categories", "baskets", "lines", "notes")] == [
+        "catalog", "owned", "parent:basket", "shared",
+    ]  # fmt: skip
+    router = (project / "app/api/v1/categories.py").read_text()
+    # Every signed-in user reads the catalogue; its four writes take an admin.
+    assert router.count("user: AdminUser") == 4 and router.count("user: CurrentUser") == 2
+    lines = (project / "app/repositories/line_repository.py").read_text()
+    assert "Line.basket_id.in_(" in lines and "BasketRepository.visible_to(user_id)" in lines
+    assert "def visible_to" not in (project / "app/repositories/note_repository.py").read_text()
+
+
+def test_a_parent_owned_resource_follows_its_field_and_keeps_it(project: Path) -> None:
+    assert add(project, "Basket", "name:str").exit_code == 0
+    run = add(project, "Line", "basket:ref:Basket", "qty:int", "--access", "parent:basket")
+    assert run.exit_code == 0, run.stderr
+    subprocess.run(["git", "add", "-A"], cwd=project, check=True)
+    subprocess.run(["git", "commit", "-qm", "lines"], cwd=project, check=True)
+
+    renamed = fastgen("rename", "field", "Line", "basket", "cart", "-p", str(project))
+    subprocess.run(["git", "add", "-A"], cwd=project, check=True)
+    subprocess.run(["git", "commit", "-qm", "renamed"], cwd=project, check=True)
+    removed = fastgen("remove", "field", "Line", "cart", "-p", str(project))
+    optional = fastgen("change", "field", "Line", "cart:ref:Basket:optional", "-p", str(project))
+
+    assert renamed.exit_code == 0, renamed.stderr
+    record = yaml.safe_load((project / ".fastgen/resources/lines.yml").read_text())
+    assert record["access"] == "parent:cart"
+    assert "Line.cart_id.in_(" in (project / "app/repositories/line_repository.py").read_text()
+    assert_refused(removed, "'cart' is not one of its fields", "its rows follow that field")
+    assert_refused(optional, "'cart' is optional")
+
+
 # A field of every type, and names that look like another's filter parameters.
 EVERY_TYPE = [
     "price:decimal:10,2", "price_min:int:optional", "price_gte:float:optional",
@@ -428,6 +475,17 @@ def test_a_dry_run_lists_the_files_and_changes_nothing(project: Path) -> None:
         (["Product", "name:str:10000:unique"], ["'name:str:10000:unique'", "600"]),
         (["Product", "notes:text:index"], ["'notes:text:index'", "str:N"]),
         (["Product", "--plural", "Products"], ["--plural"]),
+        (["Product", "--access", "everyone"], ["access 'everyone'", "owned, catalog, shared"]),
+        (["Product", "--access", "shared", "--owned"], ["disagree"]),
+        (["Line", "qty:int", "--access", "parent:order"], ["'order' is not one of its fields"]),
+        (["Line", "qty:int", "--access", "parent:qty"], ["'qty' is not a reference"]),
+        (
+            ["Line", "category:ref:Category:optional", "--access", "parent:category"],
+            ["'category' is optional"],
+        ),
+        (["Line", "buyer:ref:User", "--access", "parent:buyer"], ["refers to User", "owned"]),
+        (["Product", "category:ref:Category:any_user"], ["any_user", "ref:User fields only"]),
+        (["Product", "name:str:unique=yes"], ["'name:str:unique=yes'"]),
     ],
 )
 def test_refusals_change_nothing(project: Path, args: list[str], words: list[str]) -> None:
@@ -723,6 +781,15 @@ def test_spec_resources_give_the_files_of_adding_them_one_by_one(tmp_path: Path)
         ("  - name: Product\n    colour: red\n", ["shop.yaml:4", "unknown key 'colour'"]),
         ("  - Product\n", ["shop.yaml:3", "needs `name:`"]),
         ("  - name: class\n", ["shop.yaml:3", "keyword"]),
+        ("  - name: Product\n    access: public\n", ["shop.yaml:4", "access 'public'"]),
+        (
+            "  - name: Product\n    owned: true\n    access: catalog\n",
+            ["shop.yaml:5", "disagree"],
+        ),
+        (
+            "  - name: Line\n    access: parent:order\n    fields: [qty:int]\n",
+            ["shop.yaml:4", "'order' is not one of its fields"],
+        ),
     ],
 )
 def test_bad_spec_resources_are_refused_naming_the_line(

@@ -22,6 +22,7 @@ from typing import Any
 
 from fastgen import gitrepo, template
 from fastgen.commands import resource_diff, resource_revision, wiring
+from fastgen.commands.access import PARENT, InvalidAccess, check_parent, parent_field
 from fastgen.commands.add_resource import (
     add_resource,
     field_record,
@@ -63,6 +64,7 @@ class ResourcePlan:
     changes: list[FieldChange]
     removed: bool
     revision: str | None = None  # the new revision's path, when the database changes
+    access: str = "owned"  # once changed: a parent-owned resource follows its field's renames
 
     def steps(self) -> list[tuple[str, list[str]]]:
         """The plan of this resource: each step, with what it risks for stored rows."""
@@ -168,7 +170,8 @@ def apply(
         if record is None:
             new.append(spec)
             continue
-        if (spec.plural or record["plural"], spec.access) != (record["plural"], record["access"]):
+        access = _renamed(record["access"], spec.renames)
+        if (spec.plural or record["plural"], spec.access) != (record["plural"], access):
             raise SpecError(
                 f"{spec.where}: {spec.name}: plural and access cannot change once the "
                 "resource is made"
@@ -270,7 +273,11 @@ def evolve(
             if plan.removed:
                 part, written = _removal(project, record, revision, down_revision)
             else:
-                new_record = {**record, "fields": [field_record(project, f) for f in plan.fields]}
+                new_record = {
+                    **record,
+                    "access": plan.access,
+                    "fields": [field_record(project, f) for f in plan.fields],
+                }
                 part, written = _change(project, record, new_record, plan, revision, down_revision)
         files.created |= part.created
         files.changed |= part.changed
@@ -324,7 +331,11 @@ def _plan(project: Project, wanted: Sequence[Wanted], force: bool) -> list[Resou
                     f"resource {want.cls!r}: still referenced by {', '.join(users)}; "
                     "remove those fields first"
                 )
-            plans.append(ResourcePlan(want.cls, record["plural"], [], [], removed=True))
+            plans.append(
+                ResourcePlan(
+                    want.cls, record["plural"], [], [], removed=True, access=record["access"]
+                )
+            )
             continue
         _check_definition(project, want, removing)
         current = _fields(record)
@@ -338,8 +349,32 @@ def _plan(project: Project, wanted: Sequence[Wanted], force: bool) -> list[Resou
         changes = resource_diff.diff(current, want.fields, want.renames)
         for change in changes:
             resource_diff.check(change, force=force)
-        plans.append(ResourcePlan(want.cls, record["plural"], want.fields, changes, removed=False))
+        access = _access_after(want, record["access"])
+        plans.append(
+            ResourcePlan(
+                want.cls, record["plural"], want.fields, changes, removed=False, access=access
+            )
+        )
     return plans
+
+
+def _access_after(want: Wanted, access: str) -> str:
+    """The resource's access once its fields change: a parent-owned resource follows
+    its parent field's rename, and refuses to lose that field or make it optional."""
+    assert want.fields is not None
+    access = _renamed(access, want.renames)
+    try:
+        check_parent(access, want.fields)
+    except InvalidAccess as error:
+        raise EvolutionRefused(
+            f"resource {want.cls!r}: {error.message}; its rows follow that field"
+        ) from None
+    return access
+
+
+def _renamed(access: str, renames: Mapping[str, str]) -> str:
+    parent = parent_field(access)
+    return f"{PARENT}{renames[parent]}" if parent is not None and parent in renames else access
 
 
 def _check_definition(project: Project, want: Wanted, removing: set[str]) -> None:
