@@ -95,6 +95,48 @@ def test_a_value_unique_across_every_owner_is_a_change_of_its_own(project: Path)
     assert "unique=True" in (project / "app/models/product.py").read_text()
 
 
+def test_access_changes_among_the_modes_without_an_owner_and_rewrites_no_table(
+    project: Path,
+) -> None:
+    for resource in (["Shelf", "name:str:40", "--access", "shared"],
+                     ["Book", "title:str", "shelf:ref:Shelf"]):  # fmt: skip
+        assert run(project, "add", "resource", *resource, "-q").exit_code == 0
+    commit_all(project, "Shelf and Book")
+
+    planned = run(project, "change", "access", "Shelf", "catalog", "--dry-run")
+    done = run(project, "change", "access", "Shelf", "catalog")
+
+    assert "access shared -> catalog (no column changes)" in planned.stdout
+    assert "re-rendered: a resource it references changed access" in planned.stdout
+    assert done.exit_code == 0, done.stderr
+    changed = {line[3:] for line in status(project).splitlines()}
+    assert not any(rel.startswith("alembic/") for rel in changed)  # the table stays
+    rewritten = {".fastgen/resources/shelves.yml", "app/api/v1/shelves.py",
+                 ".fastgen/resources/books.yml", "tests/integration/test_books.py"}  # fmt: skip
+    assert rewritten <= changed
+    assert "user: AdminUser" in (project / "app/api/v1/shelves.py").read_text()
+    books = yaml.safe_load((project / ".fastgen/resources/books.yml").read_text())
+    assert [f["ref_access"] for f in books["fields"] if f["type"] == "ref"] == ["catalog"]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["Product", "shared"], ["owned -> shared", "owners (owner_id) would be lost"]),
+        (["Product", "owned"], ["already owned"]),
+        (["Product", "parent:name"], ["owned -> parent:name", "not supported"]),
+        (["Product", "public"], ["access 'public'"]),
+    ],
+)
+def test_access_changes_that_would_need_another_table_are_refused(
+    project: Path, args: list[str], words: list[str]
+) -> None:
+    before = tree_bytes(project)
+
+    assert_refused(run(project, "change", "access", *args), *words)
+    assert tree_bytes(project) == before
+
+
 def test_rename_keeps_values_and_renames_the_keys(project: Path) -> None:
     done = run(project, "rename", "field", "Product", "name", "title")
 

@@ -570,6 +570,26 @@ def change_field(
     )
 
 
+@change_app.command(
+    "access",
+    help="Change who reads and writes a resource's rows among catalog, shared and "
+    "parent:FIELD (see `fastgen add resource --help`). Their table stays as it is, so no "
+    "migration is written; the resource's files, and the tests of the resources that "
+    "reference it, are re-rendered with your edits kept. A change from or to owned is "
+    "refused: owned rows hold their owner (owner_id), which the other modes' rows have not.",
+    epilog="Examples:\n\n\b\n  fastgen change access Category catalog --dry-run\n"
+    "  fastgen change access Note parent:order",
+)
+def change_access(
+    resource: ResourceName,
+    mode: Annotated[str, typer.Argument(metavar="MODE", help="catalog, shared or parent:FIELD.")],
+    project_dir: ProjectDir = None,
+    dry_run: DryRun = False,
+    quiet: Quiet = False,
+) -> None:
+    _evolve("change_access", resource, mode, project_dir=project_dir, dry_run=dry_run, quiet=quiet)
+
+
 @app.command(
     epilog=(
         "Examples:\n\n\b\n"
@@ -623,13 +643,14 @@ def _report_evolve(result: EvolveResult, quiet: bool) -> None:
             verb = "Would add" if result.dry_run else "Added"
             out.print(Text(f"{verb} resource {cls} (see the files below)", style="bold"))
         for plan in result.plans:
-            if not (plan.changes or plan.removed):
+            steps = plan.steps()
+            if not steps:
                 continue
             title = f"{plan.cls} ({plan.plural})"
             if plan.revision:
                 title += f": {plan.revision}"
             tree = Tree(Text(title, style="bold"))
-            for step, risks in plan.steps():
+            for step, risks in steps:
                 node = tree.add(Text(step))
                 for risk in risks:
                     node.add(Text(risk, style="bold red" if "DATA" in risk else "yellow"))

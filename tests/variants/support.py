@@ -351,6 +351,33 @@ def fresh_postgres_database(shared: SharedVenv, name: str) -> str:
     return f"postgresql+asyncpg://{_postgres_server()}/{name}"
 
 
+def database_runner(
+    project: Path,
+    database: str,
+    venv: SharedVenv,
+    request: pytest.FixtureRequest,
+    *,
+    mypy_cache: Path,
+    sqlite_url: str | None = None,
+) -> ProjectRunner:
+    """A runner of the project's commands on `database`: on PostgreSQL, a fresh
+    database named after the test and this process (another run on the server
+    keeps its own), dropped at the end; on SQLite, sqlite_url (None: the project's
+    own default)."""
+    database_url = sqlite_url
+    if database == "postgresql":
+        require_service("PostgreSQL", POSTGRES_HOST, POSTGRES_PORT)
+        name = f"fastgen_{request.node.originalname}"[:48] + f"_{os.getpid()}"
+        database_url = fresh_postgres_database(venv, name)
+        request.addfinalizer(
+            lambda: postgres_admin(venv, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        )
+    env = project_env(
+        project, venv, mypy_cache=mypy_cache, database_url=database_url, redis_url=None
+    )
+    return ProjectRunner(project, env)
+
+
 # ------------------------------------------------------------ running tools
 
 

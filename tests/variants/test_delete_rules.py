@@ -15,7 +15,6 @@ pass. On SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
-import os
 import shlex
 from collections.abc import Callable
 from pathlib import Path
@@ -28,14 +27,8 @@ from conftest import fastgen
 from .servers import Worker, uvicorn_servers
 from .support import (
     CHECK_COMMANDS,
-    POSTGRES_HOST,
-    POSTGRES_PORT,
-    ProjectRunner,
     SharedVenv,
-    fresh_postgres_database,
-    postgres_admin,
-    project_env,
-    require_service,
+    database_runner,
 )
 
 PASSWORD = "correct horse battery"
@@ -161,18 +154,11 @@ def test_what_a_delete_does_to_the_rows_that_point_at_it(
         added = fastgen("add", "resource", *resource, "-q", "-p", str(project))
         assert added.exit_code == 0, added.stderr
 
-    database_url = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
-    if database == "postgresql":
-        require_service("PostgreSQL", POSTGRES_HOST, POSTGRES_PORT)
-        name = f"fastgen_delete_rules_{os.getpid()}"  # another run on this server keeps its own
-        database_url = fresh_postgres_database(venv, name)
-        request.addfinalizer(
-            lambda: postgres_admin(venv, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        )
-    env = project_env(
-        project, venv, mypy_cache=mypy_cache_dir, database_url=database_url, redis_url=None
-    )
-    runner = ProjectRunner(project, env)
+    runner = database_runner(
+        project, database, venv, request, mypy_cache=mypy_cache_dir,
+        sqlite_url=f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}",
+    )  # fmt: skip
+    env = runner.env
     try:
         runner.check("alembic upgrade head", "alembic", "upgrade", "head")
         with uvicorn_servers(venv, project, env, [tmp_path / "register.log"]) as (worker,):

@@ -13,7 +13,6 @@ copies the table) and on PostgreSQL (ALTER).
 
 from __future__ import annotations
 
-import os
 import shlex
 from collections.abc import Callable
 from pathlib import Path
@@ -27,14 +26,8 @@ from update_support import commit_all, git_status
 from .servers import Worker, uvicorn_servers
 from .support import (
     CHECK_COMMANDS,
-    POSTGRES_HOST,
-    POSTGRES_PORT,
-    ProjectRunner,
     SharedVenv,
-    fresh_postgres_database,
-    postgres_admin,
-    project_env,
-    require_service,
+    database_runner,
 )
 
 PASSWORD = "correct horse battery"
@@ -137,18 +130,11 @@ def test_a_resource_evolves_on_a_database_that_holds_rows(
     service.write_text(service.read_text().replace(PROBED, HAND_EDIT))
     commit_all(project, "Category, Product, a hand edit")
 
-    database_url = f"sqlite+aiosqlite:///{tmp_path / 'kept.db'}"
-    if database == "postgresql":
-        require_service("PostgreSQL", POSTGRES_HOST, POSTGRES_PORT)
-        name = f"fastgen_evolution_{os.getpid()}"  # another run on this server keeps its own
-        database_url = fresh_postgres_database(venv, name)
-        request.addfinalizer(
-            lambda: postgres_admin(venv, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        )
-    env = project_env(
-        project, venv, mypy_cache=mypy_cache_dir, database_url=database_url, redis_url=None
-    )
-    runner = ProjectRunner(project, env)
+    runner = database_runner(
+        project, database, venv, request, mypy_cache=mypy_cache_dir,
+        sqlite_url=f"sqlite+aiosqlite:///{tmp_path / 'kept.db'}",
+    )  # fmt: skip
+    env = runner.env
     logs = iter(tmp_path / f"uvicorn{n}.log" for n in range(len(CHANGES) + 1))
     try:
         runner.check("alembic upgrade head", "alembic", "upgrade", "head")

@@ -20,14 +20,8 @@ from fastgen.new import new_project
 
 from .support import (
     CHECK_COMMANDS,
-    POSTGRES_HOST,
-    POSTGRES_PORT,
-    ProjectRunner,
     SharedVenv,
-    fresh_postgres_database,
-    postgres_admin,
-    project_env,
-    require_service,
+    database_runner,
 )
 
 SUPPLIER = ("Supplier", ["name:str:80:unique"])
@@ -68,18 +62,7 @@ def test_list_filters_on_every_field_type_pass_the_projects_checks(
         "Filtered", data=[f"database={database}"], output_dir=tmp_path, git=False
     ).target
     venv = shared_venv("3.12")
-    database_url = None
-    if database == "postgresql":
-        require_service("PostgreSQL", POSTGRES_HOST, POSTGRES_PORT)
-        name = "fastgen_list_filters"
-        database_url = fresh_postgres_database(venv, name)
-        request.addfinalizer(
-            lambda: postgres_admin(venv, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        )
-    env = project_env(
-        project, venv, mypy_cache=mypy_cache_dir, database_url=database_url, redis_url=None
-    )
-    runner = ProjectRunner(project, env)
+    runner = database_runner(project, database, venv, request, mypy_cache=mypy_cache_dir)
     try:
         add_resource(*SUPPLIER, project_dir=project)
         add_resource(*ARTICLE, project_dir=project)

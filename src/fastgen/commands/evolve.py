@@ -22,7 +22,13 @@ from typing import Any
 
 from fastgen import gitrepo, template
 from fastgen.commands import resource_diff, resource_revision, wiring
-from fastgen.commands.access import PARENT, InvalidAccess, check_parent, parent_field
+from fastgen.commands.access import (
+    PARENT,
+    InvalidAccess,
+    check_parent,
+    parent_field,
+    parse_access,
+)
 from fastgen.commands.add_resource import (
     add_resource,
     field_record,
@@ -54,6 +60,7 @@ class Wanted:
     cls: str
     fields: list[Field] | None
     renames: Mapping[str, str] = field(default_factory=dict)
+    access: str | None = None  # a new access mode (None: as it is, renames followed)
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,9 @@ class ResourcePlan:
     removed: bool
     revision: str | None = None  # the new revision's path, when the database changes
     access: str = "owned"  # once changed: a parent-owned resource follows its field's renames
+    old_access: str = "owned"
+    # re-rendered though its definition stays: a resource it references changed mode
+    referring: bool = False
 
     def steps(self) -> list[tuple[str, list[str]]]:
         """The plan of this resource: each step, with what it risks for stored rows."""
@@ -76,7 +86,12 @@ class ResourcePlan:
                 ),
                 ("unwire its router and model, delete its files and record", []),
             ]
-        return [(resource_diff.describe(change), change.risks()) for change in self.changes]
+        steps: list[tuple[str, list[str]]] = []
+        if self.access != self.old_access:
+            steps.append((f"access {self.old_access} -> {self.access} (no column changes)", []))
+        if self.referring:
+            steps.append(("re-rendered: a resource it references changed access", []))
+        return steps + [(resource_diff.describe(change), change.risks()) for change in self.changes]
 
 
 @dataclass(frozen=True)
@@ -140,6 +155,14 @@ def change_field(cls: str, text: str, **options: Any) -> EvolveResult:
     return evolve([Wanted(cls, wanted)], project=project, **options)
 
 
+def change_access(cls: str, mode: str, **options: Any) -> EvolveResult:
+    project, record = _resource(cls, options.get("project_dir"))
+    access = parse_access(mode)
+    if access == record["access"]:
+        raise InvalidAccess(f"resource {cls!r}: its access is already {access}")
+    return evolve([Wanted(cls, _fields(record), access=access)], project=project, **options)
+
+
 def remove_resource(cls: str, **options: Any) -> EvolveResult:
     project, _record = _resource(cls, options.get("project_dir"))
     return evolve([Wanted(cls, None)], project=project, **options)
@@ -170,13 +193,12 @@ def apply(
         if record is None:
             new.append(spec)
             continue
-        access = _renamed(record["access"], spec.renames)
-        if (spec.plural or record["plural"], spec.access) != (record["plural"], access):
+        if (spec.plural or record["plural"]) != record["plural"]:
             raise SpecError(
-                f"{spec.where}: {spec.name}: plural and access cannot change once the "
-                "resource is made"
+                f"{spec.where}: {spec.name}: plural cannot change once the resource is made"
             )
-        wanted.append(Wanted(spec.name, parse_fields(spec.fields), spec.renames))
+        access = None if spec.access == _renamed(record["access"], spec.renames) else spec.access
+        wanted.append(Wanted(spec.name, parse_fields(spec.fields), spec.renames, access))
     listed = {spec.name for spec in specs}
     # The resources left out are removed, the latest made first (it may refer to an older one).
     left_out = sorted(
@@ -192,9 +214,13 @@ def apply(
     for spec in new:
         with status(f"Adding {spec.name}"):
             added = add_resource(
-                spec.name, spec.fields, project_dir=project.root, plural=spec.plural,
-                access=spec.access, dry_run=dry_run,
-            )  # fmt: skip
+                spec.name,
+                spec.fields,
+                project_dir=project.root,
+                plural=spec.plural,
+                access=spec.access,
+                dry_run=dry_run,
+            )
         created += added.created
         changed += [rel for rel in added.changed if rel not in changed]
     return replace(
@@ -262,10 +288,20 @@ def evolve(
 ) -> EvolveResult:
     project = project or find_project(project_dir)
     plans = _plan(project, wanted, force)
+    plans += _referring(project, plans)
+    # The project as it reads once the modes change: references record their target's.
+    modes = {plan.plural: plan.access for plan in plans if not plan.removed}
+    after = replace(
+        project,
+        resources={
+            plural: {**record, "access": modes.get(plural, record["access"])}
+            for plural, record in project.resources.items()
+        },
+    )
     files = _Files()
     down_revision, revision = head_and_next(project.root)
     for at, plan in enumerate(plans):
-        if not (plan.removed or plan.changes):
+        if not (plan.removed or plan.changes or plan.access != plan.old_access or plan.referring):
             continue
         record = project.resources[plan.plural]
         written: str | None
@@ -276,7 +312,7 @@ def evolve(
                 new_record = {
                     **record,
                     "access": plan.access,
-                    "fields": [field_record(project, f) for f in plan.fields],
+                    "fields": [field_record(after, f) for f in plan.fields],
                 }
                 part, written = _change(project, record, new_record, plan, revision, down_revision)
         files.created |= part.created
@@ -333,7 +369,13 @@ def _plan(project: Project, wanted: Sequence[Wanted], force: bool) -> list[Resou
                 )
             plans.append(
                 ResourcePlan(
-                    want.cls, record["plural"], [], [], removed=True, access=record["access"]
+                    want.cls,
+                    record["plural"],
+                    [],
+                    [],
+                    removed=True,
+                    access=record["access"],
+                    old_access=record["access"],
                 )
             )
             continue
@@ -352,17 +394,58 @@ def _plan(project: Project, wanted: Sequence[Wanted], force: bool) -> list[Resou
         access = _access_after(want, record["access"])
         plans.append(
             ResourcePlan(
-                want.cls, record["plural"], want.fields, changes, removed=False, access=access
+                want.cls,
+                record["plural"],
+                want.fields,
+                changes,
+                removed=False,
+                access=access,
+                old_access=record["access"],
             )
         )
     return plans
 
 
-def _access_after(want: Wanted, access: str) -> str:
-    """The resource's access once its fields change: a parent-owned resource follows
-    its parent field's rename, and refuses to lose that field or make it optional."""
+def _referring(project: Project, plans: Sequence[ResourcePlan]) -> list[ResourcePlan]:
+    """Plans re-rendering the resources, not planned already, that reference one whose
+    access changes: their tests and checks follow their references' modes."""
+    changed = {plan.cls for plan in plans if plan.access != plan.old_access}
+    planned = {plan.cls for plan in plans}
+    return [
+        ResourcePlan(
+            record["name"],
+            record["plural"],
+            _fields(record),
+            [],
+            removed=False,
+            access=record["access"],
+            old_access=record["access"],
+            referring=True,
+        )
+        for record in project.resources.values()
+        if record["name"] not in planned
+        and any(f["type"] == "ref" and f["ref"] in changed for f in record["fields"])
+    ]
+
+
+def _access_after(want: Wanted, now: str) -> str:
+    """The resource's access once it changes: the one wanted, or a parent-owned
+    resource's following its parent field's rename; a parent-owned resource keeps
+    that field, required. Only the modes that differ in who may see and write, not
+    in the table, change into each other: owned rows hold their owner (owner_id),
+    which the others have not, so a change from or to owned is refused."""
     assert want.fields is not None
-    access = _renamed(access, want.renames)
+    access = want.access or _renamed(now, want.renames)
+    if (now == "owned") != (access == "owned"):
+        raise EvolutionRefused(
+            f"resource {want.cls!r}: access {now} -> {access} is not supported: "
+            + (
+                "its rows' owners (owner_id) would be lost"
+                if now == "owned"
+                else "its rows have no owner to give them"
+            )
+            + "; add a resource of the new mode and move the rows"
+        )
     try:
         check_parent(access, want.fields)
     except InvalidAccess as error:
@@ -388,9 +471,9 @@ def _check_definition(project: Project, want: Wanted, removing: set[str]) -> Non
         twice = next(c for c in columns if columns.count(c) > 1)
         raise InvalidField(f"resource {want.cls!r}: field {twice!r} is given twice")
     for f in want.fields:
-        if f.ref is not None and (f.ref in removing or (
-            f.ref != "User" and project.resource_by_class(f.ref) is None
-        )):  # fmt: skip
+        if f.ref is not None and (
+            f.ref in removing or (f.ref != "User" and project.resource_by_class(f.ref) is None)
+        ):
             raise InvalidField(
                 f"field {f.name!r}: no resource {f.ref} in this project to reference"
             )
