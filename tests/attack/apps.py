@@ -1,7 +1,7 @@
 """Generated projects served for the attack suites, and clients that call them.
 
-`serve_variant` renders a variant with three resources of every field type
-(RESOURCES), migrates it, creates its first admin with
+`serve_variant` renders a variant with the shop's resources (RESOURCES: every
+field type, access mode and delete rule), migrates it, creates its first admin with
 the project's own CLI and serves it with tests/variants/servers.py's uvicorn
 harness, run as the project's README says (`--no-proxy-headers`,
 `--no-access-log`). The app trusts X-Forwarded-For from 127.0.0.1 only
@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fastgen.spec import ResourceSpec
+from fastgen.spec import load_resources
 from variants.servers import Answer, Worker, uvicorn_servers
-from variants.support import SharedVenv, project_env, render
+from variants.support import REPO, SharedVenv, project_env, render
 
 # At least 64 bytes, so a suite may also sign HS512 tokens with it.
 SECRET_KEY = "attack-suite-signing-key-" + "0123456789abcdef" * 4
@@ -141,27 +141,13 @@ def _run(project: Path, env: dict[str, str], *argv: str) -> None:
     assert done.returncode == 0, f"{' '.join(argv)} failed:\n{done.stdout}\n{done.stderr}"
 
 
-# Resources of every field type on the served apps (issue 20): a catalogue-like
-# Category, a Product with each type and modifier, and a Review shared by every
-# user that refers to a Product and to a User.
-RESOURCES = [
-    ResourceSpec("Category", ["name:str:80:unique", "notes:text:optional"], None, True, "attack"),
-    ResourceSpec(
-        "Product",
-        [
-            "name:str:120:unique", "price:decimal:10,2", "stock:int:default=0",
-            "weight:float:optional", "active:bool:default=true", "released:date:optional",
-            "launched_at:datetime:optional", "code:uuid:optional", "meta:json:optional",
-            "contact:email:optional", "status:enum:draft,published:default=draft",
-            "notes:text:optional", "category:ref:Category",
-        ],
-        None, True, "attack",
-    ),
-    ResourceSpec(
-        "Review", ["body:text", "stars:int:default=5", "product:ref:Product",
-                   "reviewer:ref:User:optional"], None, False, "attack",
-    ),
-]  # fmt: skip
+# The served apps are the README's shop (examples/shop.yaml's `resources:`, read
+# from the file): a catalogue (Category; Product, with every field type and
+# modifier), each user's own Customers, Orders and Invoices, OrderLines that
+# follow their Order, Reviews shared by every user that refer to a Product and
+# to a User, and every on_delete rule.
+SHOP = REPO / "examples" / "shop.yaml"
+RESOURCES = load_resources(SHOP)
 
 
 def prepare_project(

@@ -3,8 +3,15 @@ and everything-on projects, as nobody, as a user and as an admin.
 
 The schema is the app's own /openapi.json plus the OpenAPI links below, so
 the stateful phase chains a creation into reads, changes and deletions of
-what it created, and a login into refreshes. Each run must end with zero
-failures, zero errors, and (for a signed-in role) the token accepted.
+what it created and into the creations that refer to it (the shop's customer
+-> order -> order line, invoice), and a login into refreshes.
+
+Each role authenticates with a bearer token of its own (`Authorization`
+header), never a cookie: the user is freshly registered, the admin a fresh
+user promoted by the suite's admin. So the user's run meets the catalogue's
+403 on every write (declared in OpenAPI) and the 404 of rows it cannot see;
+the admin's run writes the catalogue and reaches every row. Each run must end
+with zero failures, zero errors, and (for a signed-in role) the token accepted.
 
 What is left out or tuned, and why, is in three places: EXCLUDED below
 (operations per role), schemathesis.toml (per-operation settings) and
@@ -39,6 +46,15 @@ EXCLUDED: dict[str, dict[str, str]] = {
 }
 
 
+def _body_properties(schema: dict[str, Any], path: str, method: str) -> set[str]:
+    """The top-level fields of an operation's JSON body (none if it has no body)."""
+    operation = schema["paths"][path].get(method, {})
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+    ref = body.get("schema", {}).get("$ref", "")
+    component = schema.get("components", {}).get("schemas", {}).get(ref.rpartition("/")[2], {})
+    return set(component.get("properties", {}))
+
+
 def _links(schema: dict[str, Any]) -> dict[str, Any]:
     """Declare where a response's id or token feeds the next operation."""
     paths = schema["paths"]
@@ -64,12 +80,33 @@ def _links(schema: dict[str, Any]) -> dict[str, Any]:
                     entry["requestBody"] = body
                 response.setdefault("links", {})[name] = entry
 
-    item = "/api/v1/items/{item_id}"
-    link(
-        ("/api/v1/items/", "post", "201"),
-        {f"{m}Item": (item, m) for m in ("get", "put", "patch", "delete")},
-        parameters={"item_id": "$response.body#/id"},
-    )
+    # Each resource's creation feeds its own row's routes, and every creation
+    # whose body refers to that resource (`order_id` of an order line, the same
+    # name as the order's path parameter): merged into the generated body, so
+    # a chain reaches the rows behind a reference (customer -> order -> line).
+    for collection, operations in paths.items():
+        if "post" not in operations or not collection.endswith("/"):
+            continue
+        items = [p for p in paths if p.startswith(collection + "{") and p.count("/") == 4]
+        if len(items) != 1 or collection == "/api/v1/users/":
+            continue
+        item = items[0]
+        name = item[len(collection) + 1 : -1]  # order_id
+        source = (collection, "post", "201")
+        cls = name.removesuffix("_id").title().replace("_", "")
+        link(
+            source,
+            {f"{m}{cls}": (item, m) for m in ("get", "put", "patch", "delete")},
+            parameters={name: "$response.body#/id"},
+        )
+        for target in paths:
+            if target != collection and name in _body_properties(schema, target, "post"):
+                link(
+                    source,
+                    {"create_" + target.split("/")[-2].replace("-", "_"): (target, "post")},
+                    body={name: "$response.body#/id"},
+                )
+
     user = "/api/v1/users/{user_id}"
     link(
         ("/api/v1/users/", "post", "201"),

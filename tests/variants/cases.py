@@ -12,9 +12,10 @@ import itertools
 from collections.abc import Mapping
 from typing import Any
 
-from fastgen.spec import ResourceSpec
+from fastgen.questions import Questionnaire
+from fastgen.spec import ResourceSpec, load_resources, load_spec
 
-from .support import ALL_ON, MINIMUM
+from .support import ALL_ON, MINIMUM, REPO
 
 # The questions that change what is generated, with every value they take.
 # Text answers (name, description, author) are checked elsewhere.
@@ -67,6 +68,13 @@ CASES: dict[str, dict[str, Any]] = {
     "items-referenced": {"database": "postgresql", "redis": False, "example_items": True},
 }
 
+# The README's shop, as examples/shop.yaml writes it (PostgreSQL and Redis):
+# its switches here, its resources below. Read from the file, so the example
+# and the row cannot drift apart.
+SHOP = REPO / "examples" / "shop.yaml"
+_shop_answers, _ = load_spec(SHOP, Questionnaire.from_file(REPO / "copier.yml"))
+CASES["shop"] = {name: value for name, value in _shop_answers.items() if name in SWITCHES}
+
 # case id -> the resources `add resource` adds after the project is rendered:
 # a shared (not owned) resource referencing the owned example items, with a
 # unique field, so the unit of work's 409, 404 and rollback paths run on
@@ -86,6 +94,11 @@ CASE_RESOURCES: dict[str, list[ResourceSpec]] = {
             where="cases.py",
         )
     ],
+    # A catalogue (Category, Product of every field type), owned rows (Customer,
+    # Order, Invoice), a parent-owned child (OrderLine follows its Order), a
+    # shared Review with a ref:User, and every on_delete rule: the generated
+    # suites run each mode's and each rule's tests on PostgreSQL.
+    "shop": load_resources(SHOP),
 }
 
 

@@ -62,6 +62,19 @@ def test_uncovered_pairs_notices_a_missing_combination() -> None:
     assert target in uncovered_pairs(kept)
 
 
+def _redis_db(case: str) -> int:
+    """One Redis database per case that uses Redis, from 1 up (0 is left alone;
+    test_workers.py and test_update_flow.py take the top ones)."""
+    default = copier_questions()["redis"]["default"]
+    return 1 + [name for name in CASES if CASES[name].get("redis", default)].index(case)
+
+
+def test_each_redis_case_has_a_database_no_other_test_takes() -> None:
+    dbs = [_redis_db(case) for case in CASES if CASES[case].get("redis")]
+    assert len(set(dbs)) == len(dbs)
+    assert max(dbs) < 13  # test_workers.py: 14 and 13, test_update_flow.py: 15
+
+
 def _db_name(case: str) -> str:
     return "fastgen_variant_" + re.sub(r"[^a-z0-9]+", "_", case.lower())
 
@@ -93,7 +106,7 @@ def test_variant(
         )
     if chosen["redis"]:
         require_service("Redis", REDIS_HOST, REDIS_PORT)
-        db = 1 + list(CASES).index(case) % 15  # one Redis db per case, 0 left alone
+        db = _redis_db(case)
         redis_command(db, "FLUSHDB")
         redis_url = f"redis://{REDIS_HOST}:{REDIS_PORT}/{db}"
 

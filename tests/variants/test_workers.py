@@ -28,9 +28,9 @@ from .support import (
     require_service,
 )
 
-# Redis database for this test: the matrix cases use 1 to len(CASES), and a
-# generated project's own tests default to 15. Under pytest-xdist each worker
-# process (gw0, gw1) has its own.
+# Redis database for this test: the matrix cases that use Redis take 1 and up
+# (test_matrix.py, below 13), and a generated project's own tests default to
+# 15. Under pytest-xdist each worker process (gw0, gw1) has its own.
 REDIS_DB = 14 - int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
 PASSWORD = "correct horse battery staple"
 
