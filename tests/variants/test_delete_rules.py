@@ -170,7 +170,10 @@ def test_what_a_delete_does_to_the_rows_that_point_at_it(
         )  # fmt: skip
         with uvicorn_servers(venv, project, env, [tmp_path / "shop.log"]) as (worker,):
             _deleting_users_and_referenced_rows(Shop(worker))
-        for command in CHECK_COMMANDS:
+        # The project's own suite on PostgreSQL is the matrix's "shop" row's (every
+        # delete rule, examples/shop.yaml): here the rest of the checks.
+        checks = [c for c in CHECK_COMMANDS if database == "sqlite" or c != "pytest --cov"]
+        for command in checks:
             runner.check(command, *shlex.split(command), timeout=1800)
     finally:
         request.node.user_properties.append(("variant_steps", runner.steps))
