@@ -176,10 +176,12 @@ def count(requests: int, resources: int) -> dict[str, dict[str, dict[str, float]
             done = subprocess.run(
                 [str(venv / "bin" / "python"), str(Path(__file__).resolve()), "--drive", which,
                  "--requests", str(requests)],
-                cwd=cwd, check=True, capture_output=True, text=True,
+                cwd=cwd, capture_output=True, text=True,
                 env={**env, "BENCH_TOKEN": token, "BENCH_DATABASE_URL": env["DATABASE_URL"],
                      "BENCH_LAST_RESOURCE": last, "PYTHONPATH": str(BENCH)},
             )  # fmt: skip
+            if done.returncode:
+                raise SystemExit(f"driving the {which} app failed:\n{done.stderr}")
             found[which] = json.loads(done.stdout.splitlines()[-1])
         return found
     finally:
