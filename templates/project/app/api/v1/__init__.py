@@ -6,10 +6,9 @@ options: a router added to it later never meets an option's change when the
 project is updated (`fastgen update --data`).
 """
 
-from fastapi import APIRouter
-
+from app.api.routing import Routers
 from app.api.v1 import auth, users
 
-router = APIRouter(prefix="/api/v1")
+router = Routers(prefix="/api/v1")
 router.include_router(auth.router)
 router.include_router(users.router)
