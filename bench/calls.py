@@ -13,7 +13,8 @@ route, the calls per request of each app grouped by where the called code
 lives: a package, the project's own `app`, or the standard library (a built-in
 C function counts where it is called from). The last resource's list is
 counted for the generated app only (the bare app has no such route): it shows
-what each resource routed before it costs.
+what each resource routed before it costs; and so is a 404 under the API,
+counted before the N resources are added and after.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ from run import (
     venv_for,
 )
 
+# A path under the API that no route serves: what a 404 costs.
+NOT_FOUND, NOT_FOUND_PATH = "404", "/api/v1/nothing/"
 ASGIApp = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]
 
 
@@ -97,9 +100,10 @@ async def drive(
 
     found = {}
     for name, path in routes.items():
+        expected = 404 if name == NOT_FOUND else 200
         for _ in range(50):
-            if (status := await one(path)) != 200:
-                raise SystemExit(f"{path}: answered {status}")
+            if (status := await one(path)) != expected:
+                raise SystemExit(f"{path}: answered {status}, not {expected}")
         profile = cProfile.Profile()
         profile.enable()
         for _ in range(requests):
@@ -134,15 +138,13 @@ def group_of(filename: str) -> str:
 
 
 def drive_main(which: str, requests: int) -> None:
-    routes = dict(ROUTES)
+    routes = json.loads(os.environ["BENCH_ROUTES"])
     if which == "generated":
         sys.path.insert(0, os.getcwd())
         from app.main import create_app
 
         app = create_app()
         token = os.environ["BENCH_TOKEN"]
-        if last := os.environ.get("BENCH_LAST_RESOURCE"):
-            routes["last resource"] = f"/api/v1/{last}/?limit=20"
     else:
         from bare_app import app  # type: ignore[no-redef]
 
@@ -159,11 +161,26 @@ def count(requests: int, resources: int) -> dict[str, dict[str, dict[str, float]
     try:
         variant = Variant("sqlite", [], {"DATABASE_URL": f"sqlite+aiosqlite:///{scratch}/app.db"})
         project, env = prepare(variant, scratch)
+        venv = venv_for(requirements(project))
+
+        def counted(which: str, routes: dict[str, str], token: str = "") -> dict[str, Any]:
+            done = subprocess.run(
+                [str(venv / "bin" / "python"), str(Path(__file__).resolve()), "--drive", which,
+                 "--requests", str(requests)],
+                cwd=project if which == "generated" else BENCH, capture_output=True, text=True,
+                env={**env, "BENCH_TOKEN": token, "BENCH_DATABASE_URL": env["DATABASE_URL"],
+                     "BENCH_ROUTES": json.dumps(routes), "PYTHONPATH": str(BENCH)},
+            )  # fmt: skip
+            if done.returncode:
+                raise SystemExit(f"driving the {which} app failed:\n{done.stderr}")
+            return json.loads(done.stdout.splitlines()[-1])  # type: ignore[no-any-return]
+
+        # A 404 touches no table: counted before the resources are added, and after.
+        found = {"no resources": counted("generated", {NOT_FOUND: NOT_FOUND_PATH})}
         names = [f"Extra{n}" for n in range(1, resources + 1)]
         for name in names:
             run([*FASTGEN, "add", "resource", name, "title:str:80", "--quiet", "-p", str(project)])
         last = f"extra{resources}s" if resources else ""
-        venv = venv_for(requirements(project))
         populate(venv, project, env)
         with serve(venv, "app.main:app", project, env, scratch / "server.log") as (base, _pid):
             token = login(base)
@@ -171,18 +188,11 @@ def count(requests: int, resources: int) -> dict[str, dict[str, dict[str, float]
             headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
             for n in range(20 if last else 0):
                 post(f"{base}/api/v1/{last}/", json.dumps({"title": f"row {n}"}).encode(), headers)
-        found = {}
-        for which, cwd in (("generated", project), ("bare", BENCH)):
-            done = subprocess.run(
-                [str(venv / "bin" / "python"), str(Path(__file__).resolve()), "--drive", which,
-                 "--requests", str(requests)],
-                cwd=cwd, capture_output=True, text=True,
-                env={**env, "BENCH_TOKEN": token, "BENCH_DATABASE_URL": env["DATABASE_URL"],
-                     "BENCH_LAST_RESOURCE": last, "PYTHONPATH": str(BENCH)},
-            )  # fmt: skip
-            if done.returncode:
-                raise SystemExit(f"driving the {which} app failed:\n{done.stderr}")
-            found[which] = json.loads(done.stdout.splitlines()[-1])
+        routes = {**ROUTES, NOT_FOUND: NOT_FOUND_PATH}
+        if last:
+            routes["last resource"] = f"/api/v1/{last}/?limit=20"
+        found["generated"] = counted("generated", routes, token)
+        found["bare"] = counted("bare", dict(ROUTES))
         return found
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -199,11 +209,14 @@ def table(found: dict[str, dict[str, dict[str, float]]], requests: int, resource
                 lines.append(f"  {name:<39}{g:>10.0f}{b:>9.0f}{g - b:>9.0f}")
         lines.append(f"  {'all':<39}{sum(gen.values()):>10.0f}{sum(bare.values()):>9.0f}"
                      f"{sum(gen.values()) - sum(bare.values()):>9.0f}")  # fmt: skip
+    empty, full = (sum(found[k][NOT_FOUND].values()) for k in ("no resources", "generated"))
+    lines += ["", f"a 404 ({NOT_FOUND_PATH}): {empty:.0f} calls per request with no resource"
+                  f" added, {full:.0f} with {resources} ({full / empty:.2f}x)"]  # fmt: skip
     if last := found["generated"].get("last resource"):
         calls, items = sum(last.values()), sum(found["generated"]["items"].values())
         lines += ["", f"the list of the last of {resources} resources added after the items: "
                       f"{calls:.0f} calls per request ({calls - items:+.0f} against the items "
-                      f"list; fastapi {last.get('fastapi', 0):.0f})"]  # fmt: skip
+                      f"list, {calls / items:.2f}x; fastapi {last.get('fastapi', 0):.0f})"]  # fmt: skip
     return "\n".join(lines)
 
 
