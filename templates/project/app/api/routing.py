@@ -33,7 +33,7 @@ class Routers:
         self.included: list[tuple[APIRouter, dict[str, Any]]] = []
 
     def include_router(self, router: APIRouter, **options: Any) -> None:
-        """Takes APIRouter.include_router's options, but the prefix."""
+        """Takes APIRouter.include_router's options; a prefix goes under ours."""
         self.included.append((router, options))
 
 
@@ -47,19 +47,23 @@ class PrefixTable(BaseRoute):
         self._holders: list[APIRouter] = []
         self._by_segment: dict[str, list[APIRouter]] = {}
 
-    def include_router(self, router: APIRouter, **options: Any) -> None:
-        segment = router.prefix.removeprefix("/").split("/", 1)[0]
+    def include_router(
+        self, router: APIRouter, *, prefix: str = "", **options: Any
+    ) -> None:
+        """As APIRouter.include_router: `prefix` goes under the table's own."""
+        path = prefix + router.prefix
+        segment = path.removeprefix("/").split("/", 1)[0]
         if not segment or "{" in segment:
             raise ValueError(
-                f"prefix {router.prefix!r}: a router of the API needs a prefix"
-                ' that starts with a fixed segment, like APIRouter(prefix="/orders");'
+                f"prefix {path!r}: a router of the API needs a prefix that"
+                ' starts with a fixed segment, like APIRouter(prefix="/orders");'
                 " or include it with app.include_router in app/main.py"
             )
         # FastAPI looks dependency overrides up on what the router names here:
         # the app, as for the routers it includes itself.
         holder = APIRouter(dependency_overrides_provider=self._app)
-        holder.include_router(router, prefix=self.prefix, **options)
-        self.included.append((router, options))
+        holder.include_router(router, prefix=self.prefix + prefix, **options)
+        self.included.append((router, {"prefix": prefix, **options}))
         self._holders.append(holder)
         self._by_segment.setdefault(segment, []).append(holder)
 

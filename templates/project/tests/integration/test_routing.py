@@ -35,7 +35,8 @@ def included_by_fastapi(app: FastAPI) -> FastAPI:
     table = next(r for r in app.router.routes if isinstance(r, PrefixTable))
     app.router.routes.remove(table)
     for router, options in table.included:
-        app.include_router(router, prefix=table.prefix, **options)
+        prefix = table.prefix + options["prefix"]
+        app.include_router(router, **{**options, "prefix": prefix})
     return app
 
 
