@@ -14,7 +14,9 @@ lives: a package, the project's own `app`, or the standard library (a built-in
 C function counts where it is called from). The last resource's list is
 counted for the generated app only (the bare app has no such route): it shows
 what each resource routed before it costs; and so is a 404 under the API,
-counted before the N resources are added and after.
+counted before the N resources are added and after. With BENCH_DUMP=DIR set,
+each route's profile is also written there (DIR/generated-items.prof...), for
+pstats or snakeviz.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ ASGIApp = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]
 
 
 async def drive(
-    app: ASGIApp, routes: dict[str, str], token: str | None, requests: int
+    app: ASGIApp, routes: dict[str, str], token: str | None, requests: int, which: str
 ) -> dict[str, dict[str, float]]:
     """Start the app once; per route, send warm-up requests, then count the
     calls of `requests` more."""
@@ -110,6 +112,8 @@ async def drive(
             await one(path)
         profile.disable()
         found[name] = grouped(pstats.Stats(profile), requests)
+        if dump := os.environ.get("BENCH_DUMP"):
+            pstats.Stats(profile).dump_stats(f"{dump}/{which}-{name.replace(' ', '_')}.prof")
     task.cancel()
     return found
 
@@ -149,7 +153,7 @@ def drive_main(which: str, requests: int) -> None:
         from bare_app import app  # type: ignore[no-redef]
 
         token = None
-    print(json.dumps(asyncio.run(drive(app, routes, token, requests))))
+    print(json.dumps(asyncio.run(drive(app, routes, token, requests, which))))
 
 
 # ------------------------------------------------------------ orchestration

@@ -1,10 +1,10 @@
-"""Whole-process wall time of the commands that change a resource, on a project with
-1 resource and on one with 20, side by side.
+"""Whole-process wall time of the commands that add or change a resource, and of
+`fastgen check`, on a project with 1 resource and on one with 20, side by side.
 
     python bench/evolve.py [--runs 5]
 
 Each command runs on the last resource added (so it is the same work in both
-projects), the project is reset with git after each run, and the runs take
+projects; `add resource` adds one more), the project is reset with git after each run, and the runs take
 turns (startup.medians) so that machine noise hits every row alike. The ratio
 column is the 20-resource median over the 1-resource one.
 """
@@ -26,6 +26,8 @@ RESOURCE = [
     "stock:int:default=0",
 ]
 COMMANDS = {
+    "add resource": ["add", "resource", "Extra", "title:str:80"],
+    "check": ["check"],
     "add field": ["add", "field", "{cls}", "rating:float:optional"],
     "rename field": ["rename", "field", "{cls}", "name", "title"],
     "change field": ["change", "field", "{cls}", "name:str:200:unique"],

@@ -9,7 +9,8 @@ Prints one table and writes the figures as JSON (default bench/results.json):
    against bench/bare_app.py serving the same 20 rows with the same driver,
    and against bench/floor_app.py: the bare app plus the generated app's extra
    response headers and its access line, the least any app with those
-   features pays (`floor x`: its CPU ratio to the bare app). The apps take
+   features pays (`floor x`: its CPU ratio to the bare app; `of floor`: the
+   generated app's `cpu x` over the floor's). The apps take
    turns, round after round, so machine noise hits all three.
    The same for PostgreSQL + Redis when both answer on 127.0.0.1.
 2. /health p99 while 8 logins run at once at the production bcrypt cost.
@@ -454,7 +455,7 @@ def table(results: Results) -> str:
     lines = [f"machine: {results.machine}", ""]
     lines.append(f"{'variant / route':<24}{'bare rps':>9}{'gen rps':>9}{'rps x':>7}"
                  f"{'p50 x':>7}{'p99 x':>7}{'gen p50':>9}{'gen p99':>9}"
-                 f"{'CPU/req bare':>14}{'gen':>8}{'cpu x':>7}{'floor x':>8}"
+                 f"{'CPU/req bare':>14}{'gen':>8}{'cpu x':>7}{'floor x':>8}{'of floor':>9}"
                  f"{'RSS MiB':>9}")  # fmt: skip
     for name, entry in results.load.items():
         for route in ROUTES:
@@ -466,7 +467,7 @@ def table(results: Results) -> str:
                 f"{r['rps_ratio']:>7.2f}{r['p50_ratio']:>7.2f}{r['p99_ratio']:>7.2f}"
                 f"{gen_f['p50_ms']:>7.1f}ms{gen_f['p99_ms']:>7.1f}ms"
                 f"{bare_f['cpu_us']:>12.0f}us{gen_f['cpu_us']:>6.0f}us{r['cpu_ratio']:>7.2f}"
-                f"{r['floor_cpu_ratio']:>8.2f}"
+                f"{r['floor_cpu_ratio']:>8.2f}{r['cpu_ratio'] / r['floor_cpu_ratio']:>9.2f}"
                 f"{entry['peak_rss_mib'] if route == 'items' else '':>9}"
             )
     if results.logins:
