@@ -4,9 +4,10 @@
     python bench/evolve.py [--runs 5]
 
 Each command runs on the last resource added (so it is the same work in both
-projects; `add resource` adds one more), the project is reset with git after each run, and the runs take
-turns (startup.medians) so that machine noise hits every row alike. The ratio
-column is the 20-resource median over the 1-resource one.
+projects; `add resource` adds one more), the project is reset with git after
+each run, and the runs take turns (startup.medians) so that machine noise hits
+every row alike. The ratio column is the 20-resource median over the
+1-resource one.
 """
 
 from __future__ import annotations
