@@ -27,13 +27,13 @@ RESOURCE = [
     "stock:int:default=0",
 ]
 COMMANDS = {
-    "add resource": ["add", "resource", "Extra", "title:str:80"],
-    "check": ["check"],
-    "add field": ["add", "field", "{cls}", "rating:float:optional"],
-    "rename field": ["rename", "field", "{cls}", "name", "title"],
-    "change field": ["change", "field", "{cls}", "name:str:200:unique"],
-    "remove field": ["remove", "field", "{cls}", "notes"],
-    "remove resource": ["remove", "resource", "{cls}"],
+    "add resource": ["add", "resource", "Extra", "title:str:80", "-q"],
+    "check": ["check"],  # prints one line, and has no --quiet
+    "add field": ["add", "field", "{cls}", "rating:float:optional", "-q"],
+    "rename field": ["rename", "field", "{cls}", "name", "title", "-q"],
+    "change field": ["change", "field", "{cls}", "name:str:200:unique", "-q"],
+    "remove field": ["remove", "field", "{cls}", "notes", "-q"],
+    "remove resource": ["remove", "resource", "{cls}", "-q"],
 }
 
 
@@ -59,7 +59,7 @@ def main() -> None:
         projects = {n: project_with(n, scratch / str(n)) for n in (1, 20)}
         commands = {
             f"{name}/{n}": (lambda _run, argv=argv, project=project, cls=cls: [
-                *FASTGEN, *(a.replace("{cls}", cls) for a in argv), "-q", "-p", str(project)])
+                *FASTGEN, *(a.replace("{cls}", cls) for a in argv), "-p", str(project)])
             for name, argv in COMMANDS.items()
             for n, (project, cls) in projects.items()
         }  # fmt: skip
