@@ -11,7 +11,8 @@ import yaml
 
 # The questions after the database, in copier.yml's order.
 YES_NO_AND_CI = ("Use Redis", "Rate limiting", "CSRF protection", "Admin routes",
-                 "Example owner-scoped", "Dockerfile and compose file", "CI workflow")  # fmt: skip
+                 "Example owner-scoped", "Dockerfile and compose file", "Kubernetes manifests",
+                 "CI workflow")  # fmt: skip
 
 
 class Terminal:
@@ -78,6 +79,7 @@ def test_questions_on_a_terminal_validate_each_answer_and_make_the_project(
     for question in ("Rate limiting", "CSRF protection", "Admin routes", "Example owner-scoped"):
         answer(question, "")
     answer("Dockerfile and compose file [y/n]", "no")
+    answer("Kubernetes manifests", "")
     answer("CI workflow", "no")  # the prefix of "none"
     term.expect("database")
     term.expect("postgresql")  # the answers are shown before anything is written
@@ -131,7 +133,8 @@ def test_without_a_name_the_terminal_asks_for_it(tmp_path: Path) -> None:
     answer("Folder and distribution name", "", default="tea-shop")
     for question in ("One-line description", "Author", "Python version", "Database",
                      "Rate limiting", "CSRF protection", "Admin routes", "Example owner-scoped",
-                     "Dockerfile and compose file", "CI workflow"):  # fmt: skip
+                     "Dockerfile and compose file", "Kubernetes manifests",
+                     "CI workflow"):  # fmt: skip
         answer(question, "")
     answer("Write the project with these answers?", "y")
     answers = term.recorded_answers()

@@ -504,7 +504,7 @@ def test_a_template_changed_under_the_same_development_version_is_said_plainly(
     # The developer edits a template-owned file's template; the tag follows the tree.
     edited = tmp_path / "edited"
     copy_template(edited)
-    dockerfile = edited / PROJECT / "{% if docker %}Dockerfile{% endif %}.jinja"
+    dockerfile = edited / PROJECT / "{% if docker or kubernetes %}Dockerfile{% endif %}.jinja"
     dockerfile.write_text(dockerfile.read_text() + "# a change under the same version\n")
     template.add_versions(template.repository(), [(VERSION_B, edited)], move=True)
 

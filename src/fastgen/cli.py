@@ -292,7 +292,11 @@ def _report(result: NewResult, files: bool) -> None:
     variant = ", ".join(
         [f"python {answers['python_version']}", answers["database"]]
         + ["redis" if answers["redis"] else "no redis"]
-        + [k for k in ("rate_limit", "csrf", "admin", "example_items", "docker") if answers[k]]
+        + [
+            k
+            for k in ("rate_limit", "csrf", "admin", "example_items", "docker", "kubernetes")
+            if answers[k]
+        ]
         + ([f"ci={answers['ci']}"] if answers["ci"] != "none" else [])
     )
     verb = "Would write" if result.dry_run else "Wrote"

@@ -29,19 +29,20 @@ SWITCHES: dict[str, list[Any]] = {
     "example_items": [False, True],
     "docker": [False, True],
     "ci": ["github", "none"],
+    "kubernetes": [False, True],
 }
 
 _ON, _OFF = True, False
-# python, database, redis, rate_limit, csrf, admin, example_items, docker, ci
+# python, database, redis, rate_limit, csrf, admin, example_items, docker, ci, kubernetes
 _PAIRWISE_ROWS = [
-    ("3.11", "postgresql", _ON, _OFF, _ON, _OFF, _ON, _ON, "github"),
-    ("3.11", "sqlite", _OFF, _ON, _OFF, _ON, _OFF, _OFF, "none"),
-    ("3.12", "sqlite", _OFF, _ON, _ON, _ON, _ON, _ON, "github"),
-    ("3.12", "postgresql", _ON, _ON, _ON, _OFF, _OFF, _OFF, "none"),
-    ("3.12", "sqlite", _ON, _OFF, _OFF, _ON, _ON, _ON, "none"),
-    ("3.13", "postgresql", _OFF, _OFF, _ON, _ON, _ON, _OFF, "none"),
-    ("3.13", "sqlite", _ON, _ON, _OFF, _OFF, _OFF, _ON, "github"),
-    ("3.13", "postgresql", _OFF, _OFF, _OFF, _OFF, _OFF, _OFF, "github"),
+    ("3.11", "postgresql", _ON, _OFF, _ON, _OFF, _ON, _ON, "github", _ON),
+    ("3.11", "sqlite", _OFF, _ON, _OFF, _ON, _OFF, _OFF, "none", _OFF),
+    ("3.12", "sqlite", _OFF, _ON, _ON, _ON, _ON, _ON, "github", _ON),
+    ("3.12", "postgresql", _ON, _ON, _ON, _OFF, _OFF, _OFF, "none", _OFF),
+    ("3.12", "sqlite", _ON, _OFF, _OFF, _ON, _ON, _ON, "none", _OFF),
+    ("3.13", "postgresql", _OFF, _OFF, _ON, _ON, _ON, _OFF, "none", _ON),
+    ("3.13", "sqlite", _ON, _ON, _OFF, _OFF, _OFF, _ON, "github", _ON),
+    ("3.13", "postgresql", _OFF, _OFF, _OFF, _OFF, _OFF, _OFF, "github", _OFF),
 ]
 PAIRWISE: list[dict[str, Any]] = [dict(zip(SWITCHES, row, strict=True)) for row in _PAIRWISE_ROWS]
 

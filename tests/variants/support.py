@@ -45,6 +45,7 @@ ALL_ON: dict[str, Any] = {
     "example_items": True,
     "docker": True,
     "ci": "github",
+    "kubernetes": True,
 }
 MINIMUM: dict[str, Any] = {
     "database": "sqlite",
@@ -55,6 +56,7 @@ MINIMUM: dict[str, Any] = {
     "example_items": False,
     "docker": False,
     "ci": "none",
+    "kubernetes": False,
 }
 
 POSTGRES_HOST = os.environ.get("FASTGEN_TEST_POSTGRES_HOST", "127.0.0.1")

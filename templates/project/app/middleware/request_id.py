@@ -18,6 +18,29 @@ SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 access_log = logging.getLogger("app.access")
 
 
+def route_template(scope: Scope) -> str | None:
+    """The path as its route declares it (/api/v1/users/{user_id} for
+    /api/v1/users/7), or None when no route answered (a 404).
+
+    Built from the path and the parameters the route matched: a route of a
+    router included in another knows only its own part of the path. Each
+    parameter, last first, replaces the nearest segment before the previous
+    one that spells its value, since parameters follow their fixed segments.
+    """
+    if scope.get("route") is None:
+        return None
+    segments: list[str] = scope["path"].split("/")
+    index = len(segments) - 1
+    for name, value in reversed(list(scope.get("path_params", {}).items())):
+        while index > 0 and segments[index] != str(value):
+            index -= 1
+        if index == 0:
+            break
+        segments[index] = "{" + name + "}"
+        index -= 1
+    return "/".join(segments)
+
+
 class RequestIdMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -48,11 +71,22 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             client = scope.get("client")
+            duration_ms = (time.perf_counter() - started) * 1000
+            route = route_template(scope)
             access_log.info(
                 "%s %r %d %.1fms client=%s",
                 scope["method"],
                 scope["path"],
                 status,
-                (time.perf_counter() - started) * 1000,
+                duration_ms,
                 client[0] if client else "-",
+                extra={
+                    "http": {
+                        "method": scope["method"],
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(duration_ms, 1),
+                        "client": client[0] if client else None,
+                    }
+                },
             )
