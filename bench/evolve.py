@@ -37,13 +37,14 @@ COMMANDS = {
 }
 
 
-def project_with(resources: int, parent: Path) -> tuple[Path, str]:
-    """A project with `resources` resources (Thing1...), committed; the last one's class."""
-    subprocess.run([*FASTGEN, "new", "x", "--defaults", "--quiet", "--data",
+def project_with(resources: int, parent: Path, fastgen: list[str] = FASTGEN) -> tuple[Path, str]:
+    """A project `fastgen` made with `resources` resources (Thing1...),
+    committed; the last one's class."""
+    subprocess.run([*fastgen, "new", "x", "--defaults", "--quiet", "--data",
                     "example_items=false", "-o", str(parent)], check=True)  # fmt: skip
     project = parent / "x"
     for n in range(1, resources + 1):
-        subprocess.run([*FASTGEN, "add", "resource", f"Thing{n}", *RESOURCE, "-q", "-p",
+        subprocess.run([*fastgen, "add", "resource", f"Thing{n}", *RESOURCE, "-q", "-p",
                         str(project)], check=True)  # fmt: skip
     for args in (["add", "--all"], ["commit", "--quiet", "-m", "resources"]):
         subprocess.run(["git", *args], cwd=project, check=True)

@@ -22,7 +22,7 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-from evolve import RESOURCE
+from evolve import project_with
 from startup import FASTGEN, medians, reset
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,19 +44,6 @@ def released(version: str, scratch: Path) -> list[str]:
     return ["env", f"PYTHONPATH={lib}", *FASTGEN]
 
 
-def project_with(resources: int, parent: Path, fastgen: list[str]) -> Path:
-    """A project the release made, with `resources` resources, committed."""
-    subprocess.run([*fastgen, "new", "x", "--defaults", "--quiet", "--data",
-                    "example_items=false", "-o", str(parent)], check=True)  # fmt: skip
-    project = parent / "x"
-    for n in range(1, resources + 1):
-        subprocess.run([*fastgen, "add", "resource", f"Thing{n}", *RESOURCE, "-q", "-p",
-                        str(project)], check=True)  # fmt: skip
-    for args in (["add", "-A"], ["commit", "-qm", "made by the release"]):
-        subprocess.run(["git", *args], cwd=project, check=True)
-    return project
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
@@ -66,7 +53,7 @@ def main() -> None:
     os.environ["FASTGEN_CACHE_DIR"] = str(scratch / "cache")
     try:
         fastgen = released(args.release, scratch)
-        projects = {n: project_with(n, scratch / str(n), fastgen) for n in (1, 20)}
+        projects = {n: project_with(n, scratch / str(n), fastgen)[0] for n in (1, 20)}
         commands = {
             f"update/{n}": (lambda _run, project=project: [
                 *FASTGEN, "update", "--quiet", "-p", str(project)])
