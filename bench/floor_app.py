@@ -24,7 +24,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from bare_app import app as bare
 
-configure_logging("INFO")
+configure_logging("INFO", "text")
 HEADERS = {
     path: [(name.encode("latin-1"), value.encode("latin-1")) for name, value in pairs]
     for path, pairs in json.loads(os.environ["BENCH_FLOOR_HEADERS"]).items()
