@@ -51,8 +51,8 @@ RESERVED_CLASSES = frozenset(
     {"Any", "Annotated", "APIRouter", "AwareDatetime", "Base", "BaseModel", "Boolean"}
     | {"CachedUser", "ConfigDict", "Conflict", "Date", "Decimal", "EmailStr", "Enum"}
     | {"Field", "Float", "ForeignKey", "Integer", "JSON", "JsonData", "JsonValue"}
-    | {"InUse", "Literal", "Mapped", "NotFound", "Numeric", "Query", "Response", "StrEnum"}
-    | {"String", "Text"}
+    | {"InUse", "Literal", "Mapped", "NotFound", "Numeric", "PageRow", "Query", "Response"}
+    | {"StrEnum", "String", "Text"}
     | {"TimestampMixin", "UTCDateTime", "UUID", "Uuid", "User", "UserNotFound"}
     | {"AsyncSession", "Awaitable", "BaseRepository", "BaseService", "CurrentUser"}
     | {"Depends", "DuplicateError", "IdPath", "MissingReferenceError", "SessionDep"}
