@@ -762,6 +762,8 @@ def _report_update(result: UpdateResult) -> None:
     if not result.changes:
         out.print("  (no file changed)")
         return
+    if result.lock:
+        out.print(f"\n{result.lock}", markup=False, highlight=False, soft_wrap=True)
     settings = ", ".join(key for key, _lines in result.follow_up.settings)
     if result.env_added:
         said = f".env: added {', '.join(result.env_added)}, at the defaults of .env.example"

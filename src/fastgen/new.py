@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastgen import __version__, gitrepo, pythons, template
+from fastgen import __version__, gitrepo, locks, pythons, template
 from fastgen.commands.naming import ResourceNames
 from fastgen.errors import InvalidAnswer, SpecError, TargetNotEmpty, UnsafeTarget
 from fastgen.questions import Answers, Questionnaire
@@ -71,6 +71,7 @@ def new_project(
 
             with status("Adding the resources"):
                 add_from_spec(staging, resources)
+        locks.write_tested(staging, template.template_root(), answers["python_version"])
         if make_repo:
             with status("Creating the git repository"):
                 gitrepo.init_with_commit(staging)

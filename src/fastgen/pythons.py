@@ -7,10 +7,12 @@ can surely make the project's venv), and the next commands name that Python as
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 
 
 def running_version() -> str:
@@ -41,3 +43,25 @@ def missing_note(version: str, choices: Iterable[str]) -> str | None:
         f"the project targets Python {version} and python{version} is not found here: "
         f"install it{instead if others else ''}"
     )
+
+
+def find(version: str) -> Path | None:
+    """An interpreter of `version` ("3.12"): this one, pyenv's, or one on PATH."""
+    if running_version() == version:
+        return Path(sys.executable)
+    candidates: list[Path] = []
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates += sorted(pyenv_root.glob(f"versions/{version}.*/bin/python{version}"), reverse=True)
+    on_path = shutil.which(f"python{version}")
+    if on_path:
+        candidates.append(Path(on_path))
+    for candidate in candidates:
+        probe = subprocess.run(
+            [str(candidate), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == version:
+            return candidate
+    return None

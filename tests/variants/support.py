@@ -28,6 +28,7 @@ from typing import Any, NoReturn
 import pytest
 import yaml
 
+from fastgen import pythons
 from fastgen.commands.add_resource import add_from_spec
 from fastgen.spec import EXAMPLE_ITEMS, ResourceSpec
 
@@ -143,27 +144,6 @@ class SharedVenv:
     @property
     def python(self) -> Path:
         return self.bin / "python"
-
-
-def find_python(version: str) -> Path | None:
-    """An interpreter of `version` ("3.12"): this one, pyenv's, or one on PATH."""
-    if f"{sys.version_info.major}.{sys.version_info.minor}" == version:
-        return Path(sys.executable)
-    candidates: list[Path] = []
-    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates += sorted(pyenv_root.glob(f"versions/{version}.*/bin/python{version}"), reverse=True)
-    on_path = shutil.which(f"python{version}")
-    if on_path:
-        candidates.append(Path(on_path))
-    for candidate in candidates:
-        probe = subprocess.run(
-            [str(candidate), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-        )
-        if probe.returncode == 0 and probe.stdout.strip() == version:
-            return candidate
-    return None
 
 
 def _cache_root() -> Path:
@@ -289,7 +269,7 @@ def require_service(name: str, host: str, port: int) -> None:
 
 def require_python(version: str) -> Path:
     """The interpreter a variant targets."""
-    python = find_python(version)
+    python = pythons.find(version)
     if python is None:
         missing(f"no Python {version} on this machine (looked in pyenv and on PATH)")
     return python

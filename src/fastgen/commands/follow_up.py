@@ -83,6 +83,7 @@ def _requirements(path: Path) -> Any:
     return (
         project.get("dependencies"),
         project.get("optional-dependencies"),
+        data.get("dependency-groups"),
         data.get("build-system", {}).get("requires"),
     )
 

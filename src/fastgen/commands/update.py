@@ -1,7 +1,8 @@
 """`fastgen update`: find the project (its records checked) -> refuse a dirty
 worktree, an unknown version, a record it cannot merge from -> merge in a staging
 clone: the project (copier's update), then each recorded resource the same way
--> move the result into place, all or nothing -> append the new settings to .env
+-> bring uv.lock in line with pyproject.toml (locks.py) -> move the result into
+place, all or nothing -> append the new settings to .env
 -> report what changed, what conflicts, and the steps the change needs (see
 follow_up.py).
 
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from fastgen import __version__, gitrepo, template
+from fastgen import __version__, gitrepo, locks, template
 from fastgen.commands import dev_template, moves, resource_merge, schema_parts, staging
 from fastgen.commands.follow_up import FollowUp, add_settings, follow_up
 from fastgen.commands.migrations import head_and_next
@@ -63,6 +64,8 @@ class UpdateResult:
     follow_up: FollowUp = field(default_factory=FollowUp)
     # the keys appended to .env (none under dry_run)
     env_added: list[str] = field(default_factory=list)
+    # what became of uv.lock (see locks.after_update)
+    lock: str = ""
 
     def next_steps(self) -> list[tuple[str, str]]:
         """(command, why) of what is left to do, in order."""
@@ -106,6 +109,8 @@ def update_project(
                 )
         # After the merge, so each revision follows the head the merged project has.
         schema_parts.switch_revisions(root, template.tree(version), project.answers, new_answers)
+        with status("Checking uv.lock"):
+            lock = locks.after_update(root, template.tree(version), new_answers["python_version"])
         changes = stage.changes()  # refuses a change through a link out of the project
         conflicts = conflicted(stage.clone, changes)
         needs = follow_up(project.root, root)
@@ -115,7 +120,9 @@ def update_project(
     # .env is ignored by git, so no merge reached it: only new keys, appended.
     added = [] if dry_run else add_settings(project.root, needs.settings)
     old = project.template_version
-    return UpdateResult(project.root, old, version, dry_run, changes, conflicts, needs, added)
+    return UpdateResult(
+        project.root, old, version, dry_run, changes, conflicts, needs, added, lock
+    )
 
 
 def require_clean(root: Path) -> None:
