@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -257,13 +259,12 @@ def test_report_names_the_variant_and_the_next_commands(tmp_path: Path) -> None:
     assert "sqlite" in run.stdout
     # The README's Quick start and Checks, whose make targets are pinned to the
     # commands CI runs by tests/variants/test_makefile.py.
-    python = "{}.{}".format(*sys.version_info[:2])  # the default: the Python running fastgen
     for command in (
-        f"python{python} -m venv .venv",
         "make install",
         "make migrate",
         "make run",
-        "make lint typecheck test",
+        "uv run pre-commit run --all-files",
+        "make test",
     ):
         assert command in run.stdout
     written = int(run.stdout.split("Wrote ")[1].split(" files")[0])
@@ -339,43 +340,29 @@ def test_default_python_is_the_running_one_when_the_template_offers_it(
 
     assert run.exit_code == 0, run.stderr
     assert answers_of(tmp_path / "shop")["python_version"] == expected
-    assert f"python{expected} -m venv .venv" in run.stdout  # the next commands use it
+    assert (tmp_path / "shop" / ".python-version").read_text() == f"{expected}\n"  # uv's
 
 
-def test_a_target_python_not_found_here_is_said_with_one_that_is(
+def test_a_machine_without_uv_is_told_that_make_install_needs_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fastgen import pythons
+    def new_with_path(*commands: str) -> Any:
+        folder = tmp_path / "-".join(commands)
+        (folder / "bin").mkdir(parents=True)
+        for command in commands:
+            found = shutil.which(command) or shutil.which(command, path=Path(sys.executable).parent)
+            assert found, f"{command} is needed for this test"
+            (folder / "bin" / command).symlink_to(found)
+        monkeypatch.setenv("PATH", str(folder / "bin"))
+        return fastgen("new", "Shop", "--defaults", "--no-git", "-o", str(folder))
 
-    monkeypatch.setattr(pythons, "runs", lambda version: version == "3.11")
+    # git: fastgen keeps its template's history with it.
+    with_uv, without = new_with_path("git", "uv"), new_with_path("git")
 
-    missing = fastgen("new", "Shop", "--defaults", "--no-git", "-o", str(tmp_path / "a"),
-                      "--data", "python_version=3.13")  # fmt: skip
-    found = fastgen("new", "Shop", "--defaults", "--no-git", "-o", str(tmp_path / "b"),
-                    "--data", "python_version=3.11")  # fmt: skip
-
-    assert missing.exit_code == found.exit_code == 0
-    assert (
-        "note: the project targets Python 3.13 and python3.13 is not found here: install it, "
-        "or make the project for one you have (--data python_version=3.11)"
-    ) in missing.stdout
-    assert "note:" not in found.stdout
-
-
-def test_a_python_command_runs_only_if_it_exits_cleanly(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from fastgen import pythons
-
-    for version, status in (("3.97", 0), ("3.98", 127)):  # 127: a pyenv shim of an unselected one
-        command = tmp_path / f"python{version}"
-        command.write_text(f"#!/bin/sh\nexit {status}\n")
-        command.chmod(0o755)
-    monkeypatch.setenv("PATH", str(tmp_path))
-
-    assert pythons.runs("3.97") is True
-    assert pythons.runs("3.98") is False
-    assert pythons.runs("3.99") is False  # not on PATH at all
+    assert without.exit_code == with_uv.exit_code == 0
+    note = "note: `make install` needs uv, which is not on PATH here: pipx install uv"
+    assert note in without.stdout
+    assert "note:" not in with_uv.stdout
 
 
 def readme_fastgen_commands(readme: str) -> list[str]:

@@ -80,13 +80,16 @@ def test_an_unreadable_releases_file_is_named(tmp_path: Path) -> None:
 # `fastgen` on the package index is another project: whatever installs fastgen
 # names the distribution, never the bare command name.
 _INSTALL = re.compile(r"\b(?:pip|pipx|uv(?: pip| tool)?)\s+install\b([^\n&;|]*)")
+# uvx runs a package's command: the package is the word after --from.
+_UVX = re.compile(r"\buvx\s+--from[ =]+(\S+)")
 
 
 def bare_installs(text: str) -> list[str]:
     """The install commands in text that name `fastgen` itself as a package."""
     return [
         found.group(0)
-        for found in _INSTALL.finditer(text)
+        for pattern in (_INSTALL, _UVX)
+        for found in pattern.finditer(text)
         if any(
             re.match(r"fastgen($|[=<>!~\[])", token.strip("\"'"))
             for token in found.group(1).split()
@@ -99,6 +102,8 @@ def test_bare_installs_finds_the_bare_name_only() -> None:
     assert bare_installs("pip install --upgrade fastgen\n") == ["pip install --upgrade fastgen"]
     assert bare_installs("pipx install fastgen[test]") == ["pipx install fastgen[test]"]
     assert bare_installs('pip install "fastgen-backend==0.1.0" && .venv/bin/fastgen new') == []
+    assert bare_installs("uvx --from fastgen==0.1.0 fastgen check") == ["uvx --from fastgen==0.1.0"]
+    assert bare_installs("uvx --from fastgen-backend==0.1.0 fastgen check") == []
 
 
 def test_no_generated_file_nor_readme_installs_the_bare_name(tmp_path: Path) -> None:
@@ -108,9 +113,9 @@ def test_no_generated_file_nor_readme_installs_the_bare_name(tmp_path: Path) -> 
     texts = {path: path.read_text(encoding="utf-8") for path in (tmp_path / "shop").rglob("*")
              if path.is_file()}  # fmt: skip
     texts |= {REPO / name: (REPO / name).read_text(encoding="utf-8") for name in ("README.md",)}
-    # The project installs fastgen as a pinned dev dependency, by its distribution name.
-    pyproject = texts[tmp_path / "shop/pyproject.toml"]
-    assert f'"{fastgen.DISTRIBUTION}=={fastgen.__version__}",' in pyproject
+    # The project runs fastgen with uvx, pinned, by its distribution name.
+    makefile = texts[tmp_path / "shop/Makefile"]
+    assert f"uvx --from {fastgen.DISTRIBUTION}=={fastgen.__version__} fastgen" in makefile
     assert {
         str(path): bare_installs(text) for path, text in texts.items() if bare_installs(text)
     } == {}

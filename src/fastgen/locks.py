@@ -17,7 +17,6 @@ the new requirements allow them. Lines of a lock are never merged.
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import tomllib
@@ -223,8 +222,10 @@ def _reachable(packages: dict[str, list[dict[str, Any]]], roots: Iterable[Requir
             continue
         seen.add((name, extra))
         for entry in packages.get(name, []):
-            edges = entry.get("optional-dependencies", {}).get(extra, []) if extra else entry.get(
-                "dependencies", []
+            edges = (
+                entry.get("optional-dependencies", {}).get(extra, [])
+                if extra
+                else entry.get("dependencies", [])
             )
             for edge in edges:
                 todo += [(edge["name"], e) for e in ("", *edge.get("extra", []))]
@@ -252,7 +253,7 @@ def _toml_list(items: Iterable[str]) -> str:
 
 def refresh(template_root: Path) -> list[Path]:
     """Re-make the tested locks with `uv lock` (for fastgen's maintainers: the
-    network is needed, and the new versions are tested by CI before a release)."""
+    network is needed, and CI tests the new versions before a release)."""
     import tempfile
 
     from fastgen import pythons
@@ -261,29 +262,12 @@ def refresh(template_root: Path) -> list[Path]:
     questions = Questionnaire.from_file(template_root / "copier.yml")
     written = []
     for python_version in questions.questions["python_version"].choices:
-        union: dict[str, list[str]] = {}
-        for database in questions.questions["database"].choices:
-            answers = questions.complete(
-                {
-                    "project_name": "tested set",
-                    "python_version": python_version,
-                    "database": database,
-                    **{q.name: True for q in questions.asked if q.type == "bool"},
-                }
-            )
-            rendered = tomllib.loads(_render_pyproject(template_root, answers))
-            for key, reqs in [
-                ("dependencies", rendered["project"]["dependencies"]),
-                *rendered.get("dependency-groups", {}).items(),
-            ]:
-                union.setdefault(key, [])
-                union[key] += [r for r in reqs if r not in union[key]]
+        python = pythons.find(python_version)
+        if python is None:
+            raise SystemExit(f"no Python {python_version} here: uv lock needs one")
         with tempfile.TemporaryDirectory(prefix="fastgen-lock-") as scratch:
             folder = Path(scratch)
-            (folder / "pyproject.toml").write_text(_superset(python_version, union))
-            python = pythons.find(python_version)
-            if python is None:
-                raise SystemExit(f"no Python {python_version} here: uv lock needs one")
+            (folder / "pyproject.toml").write_text(tested_set(template_root, python_version))
             command = [_uv(), "lock", "--quiet", "--no-python-downloads", "--python", str(python)]
             subprocess.run(command, cwd=folder, check=True)
             target = lock_path(template_root, python_version)
@@ -291,6 +275,44 @@ def refresh(template_root: Path) -> list[Path]:
             shutil.copyfile(folder / LOCK, target)
         written.append(target)
     return written
+
+
+def tested_set(template_root: Path, python_version: str) -> str:
+    """The pyproject.toml of the tested lock: every requirement of every variant
+    for this Python (each database, every yes/no question answered yes), as one
+    project that installs nothing of its own."""
+    from fastgen.questions import Questionnaire
+
+    questions = Questionnaire.from_file(template_root / "copier.yml")
+    union: dict[str, list[str]] = {"dependencies": []}
+    for database in questions.questions["database"].choices:
+        answers = questions.complete(
+            {
+                "project_name": "tested set",
+                "python_version": python_version,
+                "database": database,
+                **{q.name: True for q in questions.asked if q.type == "bool"},
+            }
+        )
+        rendered = tomllib.loads(_render_pyproject(template_root, answers))
+        for key, reqs in [
+            ("dependencies", rendered["project"]["dependencies"]),
+            *rendered.get("dependency-groups", {}).items(),
+        ]:
+            union.setdefault(key, [])
+            union[key] += [r for r in reqs if r not in union[key]]
+    lines = [
+        "[project]",
+        'name = "tested-set"',
+        'version = "0"',
+        f'requires-python = ">={python_version}"',
+        *_array("dependencies", [_toml_str(r) for r in union.pop("dependencies")]),
+        "",
+        "[dependency-groups]",
+    ]
+    for group, reqs in union.items():
+        lines += _array(group, [_toml_str(r) for r in reqs])
+    return "\n".join(lines) + "\n"
 
 
 def _render_pyproject(template_root: Path, answers: dict[str, Any]) -> str:
@@ -305,22 +327,6 @@ def _render_pyproject(template_root: Path, answers: dict[str, Any]) -> str:
         lstrip_blocks=True,
     )
     return env.get_template("pyproject.toml.jinja").render(**answers)
-
-
-def _superset(python_version: str, union: dict[str, list[str]]) -> str:
-    groups = {k: v for k, v in union.items() if k != "dependencies"}
-    lines = [
-        "[project]",
-        'name = "tested-set"',
-        'version = "0"',
-        f'requires-python = ">={python_version}"',
-        *_array("dependencies", [_toml_str(r) for r in union["dependencies"]]),
-        "",
-        "[dependency-groups]",
-    ]
-    for group, reqs in groups.items():
-        lines += _array(group, [_toml_str(r) for r in reqs])
-    return "\n".join(lines) + "\n"
 
 
 def _uv() -> str:

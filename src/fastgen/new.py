@@ -81,7 +81,7 @@ def new_project(
         if not dry_run:
             output_dir.mkdir(parents=True, exist_ok=True)
             place(staging, target)
-    notes = [] if dry_run else _notes(questions, answers)
+    notes = [] if dry_run else _notes()
     added = [resource.name for resource in resources]
     return NewResult(target, files, answers, added, dry_run, make_repo, next_commands, notes)
 
@@ -109,10 +109,11 @@ def local_defaults(questions: Questionnaire) -> Questionnaire:
     return questions
 
 
-def _notes(questions: Questionnaire, answers: Answers) -> list[str]:
+def _notes() -> list[str]:
     """What the user should know before running the next commands."""
-    missing_python = pythons.missing_note(answers["python_version"], _choices(questions))
-    return [missing_python] if missing_python else []
+    if shutil.which("uv") is None:
+        return ["`make install` needs uv, which is not on PATH here: pipx install uv"]
+    return []
 
 
 def _choices(questions: Questionnaire) -> tuple[str, ...]:

@@ -1,8 +1,8 @@
 """The Pythons of the machine that runs fastgen.
 
 A new project targets the Python running fastgen when copier.yml offers it (it
-can surely make the project's venv), and the next commands name that Python as
-`python3.X`: fastgen says so when that command does not run here.
+can surely make the project's venv); uv finds it from the project's
+`.python-version`. `fastgen.locks` finds each Python the template offers.
 """
 
 from __future__ import annotations
@@ -11,38 +11,11 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 
 
 def running_version() -> str:
     return f"{sys.version_info.major}.{sys.version_info.minor}"
-
-
-def runs(version: str) -> bool:
-    """Whether the command `python<version>` runs on this machine."""
-    command = shutil.which(f"python{version}")
-    if command is None:
-        return False
-    try:
-        # Found is not enough: pyenv puts a shim on PATH for every installed
-        # version, and a shim of a version that is not selected fails.
-        probe = subprocess.run([command, "-c", ""], capture_output=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return probe.returncode == 0
-
-
-def missing_note(version: str, choices: Iterable[str]) -> str | None:
-    """What to say when the next commands' `python<version>` does not run here."""
-    if runs(version):
-        return None
-    others = [choice for choice in choices if choice != version and runs(choice)]
-    instead = f", or make the project for one you have (--data python_version={others[0]})"
-    return (
-        f"the project targets Python {version} and python{version} is not found here: "
-        f"install it{instead if others else ''}"
-    )
 
 
 def find(version: str) -> Path | None:

@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 
 from summaries import attack_size
-from variants.conftest import shared_venv, variant_requirements
+from variants.conftest import shared_venv
 from variants.support import ALL_ON, SharedVenv, copier_questions
 
 from .apps import ServedApp, serve_variant
 from .services import PostgresCluster, RedisServer
 
-__all__ = ["shared_venv", "variant_requirements"]
+__all__ = ["shared_venv"]
 
 FULL = attack_size() == "full"
 HERE = Path(__file__).parent

@@ -2,53 +2,24 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from .support import (
-    ALL_ON,
-    MINIMUM,
-    SharedVenv,
-    build_wheelhouse,
-    ensure_shared_venv,
-    render,
-    require_python,
-    requirements,
-)
+from .support import SharedVenv, ensure_shared_venv, require_python
 
 
 @pytest.fixture(scope="session")
-def variant_requirements(copie_session: Any) -> list[str]:
-    """The union of the all-on and the minimum variant's runtime, dev and build
-    requirements; each case checks that its own are satisfied by it."""
-    wanted: set[str] = set()
-    for answers in (ALL_ON, MINIMUM):
-        project = render(copie_session, {"project_name": "venv probe", **answers})
-        for group in requirements(project):
-            wanted.update(group)
-    return sorted(wanted)
-
-
-@pytest.fixture(scope="session")
-def shared_venv(
-    variant_requirements: list[str], tmp_path_factory: pytest.TempPathFactory
-) -> Callable[[str], SharedVenv]:
-    """A cached venv per Python version with every variant's dependencies, fastgen's
-    own (the projects' pinned dev dependency) from a wheel of this checkout."""
+def shared_venv() -> Callable[[str], SharedVenv]:
+    """A cached venv per Python version with every variant's dependencies, at the
+    versions of fastgen's tested lock for it."""
     venvs: dict[str, SharedVenv] = {}
-
-    @functools.cache
-    def wheelhouse() -> Path:
-        return build_wheelhouse(tmp_path_factory.mktemp("wheelhouse"))
 
     def get(python_version: str) -> SharedVenv:
         if python_version not in venvs:
             python = require_python(python_version)
-            venvs[python_version] = ensure_shared_venv(python, variant_requirements, wheelhouse)
+            venvs[python_version] = ensure_shared_venv(python, python_version)
         return venvs[python_version]
 
     return get

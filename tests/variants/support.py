@@ -14,13 +14,15 @@ import fcntl
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -28,15 +30,13 @@ from typing import Any, NoReturn
 import pytest
 import yaml
 
-from fastgen import pythons
+from fastgen import locks, pythons
 from fastgen.commands.add_resource import add_from_spec
 from fastgen.spec import EXAMPLE_ITEMS, ResourceSpec
 
 REPO = Path(__file__).resolve().parents[2]
 
-# Answers that switch every optional part on, and every one off. The shared
-# virtual environment is the union of these two variants' dependencies (each
-# case then proves that its own requirements are satisfied by it).
+# Answers that switch every optional part on, and every one off.
 ALL_ON: dict[str, Any] = {
     "database": "postgresql",
     "redis": True,
@@ -70,19 +70,18 @@ REDIS_PORT = int(os.environ.get("FASTGEN_TEST_REDIS_PORT", "6379"))
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 # What a generated project's README tells a developer to run, and what its CI
-# workflow runs, in order, after installing with `pip install -e ".[dev]"`.
-# The matrix runs exactly these; test_docker_ci_files.py holds the README and
-# the workflow to them.
-INSTALL_COMMAND = 'pip install -e ".[dev]"'
+# workflow runs, in order, after installing .venv from uv.lock. The matrix runs
+# exactly these; test_docker_ci_files.py holds the README and the workflow to them.
+INSTALL_COMMAND = "uv sync --locked"
 CHECK_COMMANDS = [
-    "ruff check .",
-    "ruff format --check .",
-    "mypy",
-    "alembic upgrade head",
-    "alembic check",
-    "alembic downgrade base",
-    "pytest --cov",
+    "uv run pre-commit run --all-files --show-diff-on-failure",
+    "uv run alembic upgrade head",
+    "uv run alembic check",
+    "uv run alembic downgrade base",
+    "uv run pytest --cov",
 ]
+# uv, from the venv running these tests (fastgen's test extra installs it).
+UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv") or "uv"
 
 
 # ---------------------------------------------------------------- rendering
@@ -91,7 +90,7 @@ CHECK_COMMANDS = [
 def render(copie: Any, answers: Mapping[str, Any], resources: Sequence[ResourceSpec] = ()) -> Path:
     """Generate a project from the working tree of this repository as `fastgen new`
     does: copier renders the project, then `add resource` adds the example items
-    (when asked for) and `resources`."""
+    (when asked for) and `resources`, and the project gets its uv.lock."""
     result = copie.copy(extra_answers=dict(answers), template_dir=REPO)
     assert result.exit_code == 0, f"copier failed for {dict(answers)}: {result.exception!r}"
     assert result.project_dir is not None
@@ -99,6 +98,7 @@ def render(copie: Any, answers: Mapping[str, Any], resources: Sequence[ResourceS
     recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
     examples = [EXAMPLE_ITEMS] if recorded["example_items"] else []
     add_from_spec(project, [*examples, *resources])
+    locks.write_tested(project, REPO, recorded["python_version"])
     return project
 
 
@@ -109,10 +109,10 @@ def copier_questions() -> dict[str, Any]:
 
 
 def requirements(project: Path) -> tuple[list[str], list[str], list[str]]:
-    """The project's runtime, dev-extra and build-system requirements."""
+    """The project's runtime, dev-group and build-system requirements."""
     data = tomllib.loads((project / "pyproject.toml").read_text())
     runtime = list(data.get("project", {}).get("dependencies", []))
-    dev = list(data.get("project", {}).get("optional-dependencies", {}).get("dev", []))
+    dev = list(data.get("dependency-groups", {}).get("dev", []))
     build = list(data.get("build-system", {}).get("requires", []))
     return runtime, dev, build
 
@@ -166,51 +166,40 @@ def _file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def build_wheelhouse(target: Path) -> Path:
-    """A folder holding the wheel of this checkout (`pip wheel --no-deps`), for
-    `--find-links`: every generated project pins the fastgen that made it as a dev
-    dependency (`fastgen-backend==<this version>`), which the package index does
-    not have while the version is in development."""
-    target.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(target),
-           str(REPO)]  # fmt: skip
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        pytest.fail(f"building fastgen's wheel failed:\n$ {' '.join(cmd)}\n{proc.stderr}")
-    return target
+def ensure_shared_venv(python: Path, python_version: str) -> SharedVenv:
+    """The cached venv of `python` holding exactly the tested lock of that Python
+    (templates/locks/): every variant's requirements at the versions a new
+    project gets. Built on first use with `uv sync --locked`, which fails when the
+    template's requirements changed and the lock was not re-made
+    (`python -m fastgen.locks`).
 
-
-def ensure_shared_venv(
-    python: Path, reqs: list[str], wheelhouse: Callable[[], Path] | None = None
-) -> SharedVenv:
-    """The cached venv of `python` holding exactly `reqs`; built on first use, with
-    the folder `wheelhouse()` gives (built only then) as `--find-links`, where
-    fastgen-backend itself is found.
-
-    Keyed by a hash of the requirement list and of the interpreter, so a
-    change to any generated pyproject.toml's dependencies builds a new one. The
-    fastgen in it is the checkout as it was when the venv was built: the matrix
-    needs its version (the projects' pin), not its code.
+    Keyed by a hash of the lock, its requirements and the interpreter.
     """
-    reqs = sorted(set(reqs))
+    tested = locks.tested_set(REPO, python_version)
+    lock = locks.lock_path(REPO, python_version).read_text()
     version = subprocess.run(
         [str(python), "-c", "import sys; print(sys.version)"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    key = hashlib.sha256(json.dumps([str(python), version, reqs]).encode()).hexdigest()[:16]
+    key = hashlib.sha256(json.dumps([str(python), version, tested, lock]).encode()).hexdigest()
     root = _cache_root()
-    target = root / f"venv-{key}"
+    target = root / f"venv-{key[:16]}"
     done = target / ".complete"
-    with _file_lock(root / f"venv-{key}.lock"):
+    with _file_lock(root / f"venv-{key[:16]}.lock"):
         if not done.exists():
             shutil.rmtree(target, ignore_errors=True)
-            links = [wheelhouse()] if wheelhouse else []
-            _install_in_place(python, target, reqs, links)
+            _sync(python, target, tested, lock)
+            reqs = sorted(set(_requirement_lines(tested)))
             done.write_text(f"{python}\n" + "\n".join(reqs) + "\n")
             _drop_older_venvs(root, python, keep=target)
     return SharedVenv(target)
+
+
+def _requirement_lines(pyproject: str) -> list[str]:
+    data = tomllib.loads(pyproject)
+    return [*data["project"]["dependencies"], *data["dependency-groups"]["dev"]]
 
 
 def _drop_older_venvs(root: Path, python: Path, keep: Path) -> None:
@@ -222,26 +211,33 @@ def _drop_older_venvs(root: Path, python: Path, keep: Path) -> None:
             venv_dir.with_name(venv_dir.name + ".lock").unlink(missing_ok=True)
 
 
-def _install_in_place(python: Path, target: Path, reqs: list[str], links: list[Path]) -> None:
-    made = subprocess.run([str(python), "-m", "venv", str(target)], capture_output=True, text=True)
-    if made.returncode != 0:
-        pytest.fail(f"{python} -m venv {target} failed:\n{made.stderr}")
-    cmd = [
-        str(target / "bin" / "python"),
-        "-m",
-        "pip",
-        "install",
-        "--disable-pip-version-check",
-        "--quiet",
-        *(f"--find-links={link}" for link in links),
-        *reqs,
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+def _sync(python: Path, target: Path, pyproject: str, lock: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="fastgen-tested-set-") as scratch:
+        Path(scratch, "pyproject.toml").write_text(pyproject)
+        Path(scratch, "uv.lock").write_text(lock)
+        cmd = [UV, "sync", "--locked", "--no-install-project", "--quiet",
+               "--python", str(python), "--no-python-downloads"]  # fmt: skip
+        env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(target)}
+        env.pop("VIRTUAL_ENV", None)
+        proc = subprocess.run(cmd, cwd=scratch, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         shutil.rmtree(target, ignore_errors=True)
         pytest.fail(
             f"building the shared venv failed:\n$ {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}"
         )
+
+
+def sync_project(project: Path, python: Path) -> SharedVenv:
+    """The project's own .venv, as `make install` makes it: `uv sync --locked`."""
+    outer = {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"}
+    env = {k: v for k, v in os.environ.items() if k not in outer}
+    cmd = [UV, *shlex.split(INSTALL_COMMAND)[1:], "--quiet", "--python", str(python),
+           "--no-python-downloads"]  # fmt: skip
+    proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.fail(f"`{INSTALL_COMMAND}` failed in {project}:\n{proc.stdout}\n{proc.stderr}",
+                    pytrace=False)  # fmt: skip
+    return SharedVenv(project / ".venv")
 
 
 # -------------------------------------------------------------- services
@@ -432,7 +428,10 @@ def project_env(
         }
     }
     env["VIRTUAL_ENV"] = str(shared.path)
-    env["PATH"] = f"{shared.bin}{os.pathsep}{os.environ.get('PATH', '')}"
+    path = [str(shared.bin), str(Path(UV).parent), os.environ.get("PATH", "")]
+    env["PATH"] = os.pathsep.join(path)
+    # As the project's CI: uv commands fail rather than change uv.lock.
+    env["UV_LOCKED"] = "1"
     env["PYTHONPATH"] = str(project)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["MYPY_CACHE_DIR"] = str(mypy_cache)

@@ -220,7 +220,6 @@ def test_dockerfile_builds_in_a_builder_stage_and_runs_slim_as_non_root(
     builder, runtime = stages(parse_dockerfile(project.text("Dockerfile")))
 
     assert builder[0].args == f"python:{python_version}-slim AS builder"
-    assert any(i.keyword == "RUN" and "pip install ." in i.args for i in builder)
     assert runtime[0].args == f"python:{python_version}-slim"
     assert any(i.keyword == "COPY" and i.args.startswith("--from=builder ") for i in runtime)
 
@@ -230,6 +229,32 @@ def test_dockerfile_builds_in_a_builder_stage_and_runs_slim_as_non_root(
     keywords = [i.keyword for i in runtime]
     assert keywords.index("USER") < keywords.index("CMD")
     assert [i.args for i in runtime if i.keyword == "EXPOSE"] == ["8000"]
+
+
+@variant
+def test_dockerfile_installs_exactly_the_lock_in_a_layer_of_its_own(
+    rendered: dict, key: tuple
+) -> None:
+    """The builder installs what uv.lock pins, without the dev group, and refuses a
+    lock that does not match pyproject.toml; the dependencies' layer comes before
+    the code is copied, so an edit of the code does not reinstall them."""
+    builder, _runtime = stages(parse_dockerfile(rendered[key].text("Dockerfile")))
+    steps = [(i.keyword, i.args) for i in builder if i.keyword in {"COPY", "RUN"}]
+
+    assert steps[0][0] == "COPY" and re.fullmatch(
+        r"--from=ghcr\.io/astral-sh/uv:\d+\.\d+\.\d+ /uv /usr/local/bin/uv", steps[0][1]
+    ), "uv from its image, at a fixed version"
+    assert steps[1:] == [
+        ("COPY", "pyproject.toml uv.lock ./"),
+        ("RUN", "uv sync --locked --no-dev --no-install-project"),
+        ("COPY", "README.md ./"),
+        ("COPY", "app ./app"),
+        ("RUN", "uv sync --locked --no-dev --no-editable"),
+    ]
+    env = " ".join(i.args for i in builder if i.keyword == "ENV")
+    assert "UV_PROJECT_ENVIRONMENT=/opt/venv" in env, "the venv the runtime stage copies"
+    assert "UV_PYTHON_DOWNLOADS=never" in env, "the image's Python, not one uv downloads"
+    assert "pip install" not in rendered[key].text("Dockerfile")
 
 
 @variant
@@ -359,9 +384,9 @@ def test_container_serves_as_the_readme_says_to_in_production(
 ) -> None:
     project = rendered[key]
     production = [
-        words
+        words[3:]
         for words in (_words(c) for c in readme_commands(project))
-        if words[:2] == ["uvicorn", "app.main:app"] and "--host" in words
+        if words[:5] == ["uv", "run", "--no-sync", "uvicorn", "app.main:app"] and "--host" in words
     ]
     assert production, "the README shows no production uvicorn command"
     container = uvicorn_options(run_container_command(project, tmp_path)[1][2:])
@@ -502,9 +527,10 @@ def test_readme_runs_compose_as_compose_yaml_defines_it(rendered: dict, key: tup
     # The Quick start starts the services an app run on the host needs, and no app.
     started = [set(w[4:]) for w in commands if w[:4] == ["docker", "compose", "up", "-d"]]
     assert started == ([services - {"app"}] if services != {"app"} else [])
-    # An admin is made in the container with the command `make create-admin` runs.
+    # An admin is made in the container with the command `make create-admin` runs
+    # (there without `uv run`: the image's venv is on its PATH).
     (inside,) = [w[4:] for w in commands if w[:4] == ["docker", "compose", "exec", "app"]]
-    (local,) = [w for w in commands if w[3:4] == ["create-admin"]]
+    (local,) = [w[2:] for w in commands if w[:2] == ["uv", "run"] and w[5:6] == ["create-admin"]]
     assert inside == local
 
 
@@ -643,8 +669,15 @@ def test_workflow_runs_the_same_commands_as_the_readme(rendered: dict, key: tupl
 
 def _is_check(command: str) -> bool:
     words = _words(command)
-    return bool(words) and (
-        words[0] in {"ruff", "mypy", "pytest"}
-        or words[:2] in (["pip", "install"],)
-        or (words[0] == "alembic" and words[1:2] in (["upgrade"], ["check"], ["downgrade"]))
+    if words[:2] == ["uv", "run"]:
+        words = words[2:]
+    return (
+        bool(words)
+        and (
+            words[0] in {"ruff", "mypy", "pytest"}
+            or words
+            == ["uv", "sync", "--locked"]  # the dev install (a production one has --no-dev)
+            or words[:2] == ["pre-commit", "run"]
+            or (words[0] == "alembic" and words[1:2] in (["upgrade"], ["check"], ["downgrade"]))
+        )
     )

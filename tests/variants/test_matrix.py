@@ -1,7 +1,9 @@
 """Every variant of the template generates a project whose own checks pass.
 
-Each case renders a project with pytest-copie, proves it installs against the
-shared venv, and runs what its README and CI run: ruff, mypy, the three
+Each case renders a project with pytest-copie as `fastgen new` does, proves its
+uv.lock is the one uv would write (`uv lock --locked`), installs it into the
+project's own .venv as `make install` does (`uv sync --locked`), and runs there
+what its README and CI run: the pre-commit hooks (ruff, mypy), the three
 Alembic commands and its pytest suite.
 """
 
@@ -9,9 +11,8 @@ from __future__ import annotations
 
 import re
 import shlex
-import shutil
 import socket
-from collections.abc import Callable
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +26,17 @@ from .support import (
     POSTGRES_PORT,
     REDIS_HOST,
     REDIS_PORT,
+    UV,
     ProjectRunner,
-    SharedVenv,
     copier_questions,
     fresh_postgres_database,
     postgres_admin,
     project_env,
     redis_command,
     render,
+    require_python,
     require_service,
+    sync_project,
 )
 
 
@@ -84,16 +87,24 @@ def _db_name(case: str) -> str:
 def test_variant(
     case: str,
     copie: Any,
-    shared_venv: Callable[[str], SharedVenv],
     mypy_cache_dir: Path,
     request: pytest.FixtureRequest,
-    tmp_path: Path,
 ) -> None:
     defaults = copier_questions()
     chosen = {name: CASES[case].get(name, defaults[name]["default"]) for name in SWITCHES}
-    venv = shared_venv(chosen["python_version"])  # the Python the variant targets
+    python = require_python(chosen["python_version"])  # the Python the variant targets
     answers = {"project_name": f"Variant {case}", **CASES[case]}
     project = render(copie, answers, CASE_RESOURCES.get(case, []))
+    # The lock is what uv itself would write for this pyproject.toml...
+    check = [UV, "lock", "--locked", "--offline", "--quiet", "--python", str(python)]
+    locked = subprocess.run(check, cwd=project, capture_output=True, text=True)
+    assert locked.returncode == 0, f"uv lock --locked:\n{locked.stderr}"
+    # ... and the project's own .venv holds exactly its versions, as `make install` makes it.
+    venv = sync_project(project, python)
+    # pre-commit runs on the files git tracks, as in a clone.
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    subprocess.run([*git, "init", "-q"], cwd=project, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
 
     # As in the generated CI workflow: SQLite keeps the project's default
     # (./app.db in the project), the services get a URL of their own.
@@ -118,31 +129,8 @@ def test_variant(
         redis_url=redis_url,
     )
     runner = ProjectRunner(project, env)
-    py = str(venv.python)
     try:
-        # "Installs": the project builds as a wheel, and the wheel with its dev
-        # extra resolves offline against the shared venv, so every requirement
-        # of this variant is in the union. Nothing is installed: each project
-        # provides the same package `app`, which PYTHONPATH picks per step.
-        # The build runs on a copy: setuptools leaves build/ and *.egg-info.
-        source, wheels = tmp_path / "source", tmp_path / "wheel"
-        shutil.copytree(project, source)
-        runner.check(
-            "build",
-            py, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-index",
-            "--no-build-isolation", "--wheel-dir", str(wheels), str(source),
-        )  # fmt: skip
-        (wheel,) = wheels.glob("*.whl")
-        runner.check(
-            "requirements",
-            py, "-m", "pip", "install", "--dry-run", "--no-index", f"{wheel}[dev]",
-        )  # fmt: skip
-        shutil.rmtree(source)
-        shutil.rmtree(wheels)
-        # Among them the fastgen that made the project, as `make install` puts it in .venv.
-        runner.check("fastgen", str(venv.bin / "fastgen"), "--version")
-
-        for command in CHECK_COMMANDS:  # the tools resolve to the shared venv
+        for command in CHECK_COMMANDS:  # `uv run` runs each in the project's .venv
             runner.check(command, *shlex.split(command))
     finally:
         request.node.user_properties.append(("variant_steps", runner.steps))

@@ -120,9 +120,7 @@ def update_project(
     # .env is ignored by git, so no merge reached it: only new keys, appended.
     added = [] if dry_run else add_settings(project.root, needs.settings)
     old = project.template_version
-    return UpdateResult(
-        project.root, old, version, dry_run, changes, conflicts, needs, added, lock
-    )
+    return UpdateResult(project.root, old, version, dry_run, changes, conflicts, needs, added, lock)
 
 
 def require_clean(root: Path) -> None:
