@@ -346,18 +346,16 @@ def test_default_python_is_the_running_one_when_the_template_offers_it(
 def test_a_machine_without_uv_is_told_that_make_install_needs_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def new_with_path(*commands: str) -> Any:
-        folder = tmp_path / "-".join(commands)
-        (folder / "bin").mkdir(parents=True)
-        for command in commands:
-            found = shutil.which(command) or shutil.which(command, path=Path(sys.executable).parent)
-            assert found, f"{command} is needed for this test"
-            (folder / "bin" / command).symlink_to(found)
-        monkeypatch.setenv("PATH", str(folder / "bin"))
-        return fastgen("new", "Shop", "--defaults", "--no-git", "-o", str(folder))
+    uv = shutil.which("uv") or shutil.which("uv", path=Path(sys.executable).parent)
+    assert uv, "uv is in fastgen's test extra"
+    no_uv = [d for d in os.environ["PATH"].split(os.pathsep) if not (Path(d) / "uv").exists()]
 
-    # git: fastgen keeps its template's history with it.
-    with_uv, without = new_with_path("git", "uv"), new_with_path("git")
+    def new_with_path(name: str, path: list[str]) -> Any:
+        monkeypatch.setenv("PATH", os.pathsep.join(path))
+        return fastgen("new", "Shop", "--defaults", "--no-git", "-o", str(tmp_path / name))
+
+    with_uv = new_with_path("with", [str(Path(uv).parent), *no_uv])
+    without = new_with_path("without", no_uv)
 
     assert without.exit_code == with_uv.exit_code == 0
     note = "note: `make install` needs uv, which is not on PATH here: pipx install uv"
