@@ -5,10 +5,12 @@ way the template's changes reach it. So for each release in releases.toml this
 builds that release's fastgen from its own commit, makes projects with it (the
 default variant with two resources and hand edits, and PostgreSQL + Redis with
 one resource), migrates a database at the release, then updates the projects
-with the fastgen under test and runs what their CI runs: ruff, mypy, the
-migrations on a fresh database and on the one migrated at the release, and the
-suite with its coverage gate, after one of the release's resources has gained
-a field (`fastgen add field`, its migration applied to both databases).
+with the fastgen under test, which brings them a uv.lock, installs them from it
+(`uv sync --locked`) and runs what their CI runs: the pre-commit hooks (ruff,
+mypy), the migrations on a fresh database and on the one migrated at the
+release, and the suite with its coverage gate, after one of the release's
+resources has gained a field (`fastgen add field`, its migration applied to
+both databases).
 """
 
 from __future__ import annotations
@@ -28,12 +30,14 @@ from attack.services import RedisServer
 from conftest import REPO
 from conftest import fastgen as fastgen_here
 from fastgen import template
+from fastgen.locks import LOCK
 from update_support import USER_IDENTITY, commit_all, git_status
 
 from .support import (
     CHECK_COMMANDS,
     POSTGRES_HOST,
     POSTGRES_PORT,
+    UV,
     ProjectRunner,
     SharedVenv,
     _cache_root,
@@ -42,6 +46,7 @@ from .support import (
     postgres_admin,
     project_env,
     require_service,
+    sync_project,
 )
 
 RELEASES = template.releases(REPO, below=fastgen.__version__)
@@ -158,23 +163,39 @@ def test_a_project_made_by_a_release_updates_and_passes_its_checks(
                     venv, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
                 )
             )
-    runners = {
-        key: ProjectRunner(
-            project,
-            project_env(
-                project, venv, mypy_cache=mypy_cache_dir, database_url=url, redis_url=redis_url
-            ),
-        )
-        for key, url in databases.items()
-    }
+
+    def runners(venv: SharedVenv) -> dict[str, ProjectRunner]:
+        return {
+            key: ProjectRunner(
+                project,
+                project_env(
+                    project, venv, mypy_cache=mypy_cache_dir, database_url=url, redis_url=redis_url
+                ),
+            )
+            for key, url in databases.items()
+        }
+
+    # At the release the project has no lock: its migrations run in the shared venv.
+    at_release = runners(venv)["migrated"]
+    steps = at_release.steps
     try:
-        runners["migrated"].check(
-            f"alembic upgrade head (at {release})", "alembic", "upgrade", "head"
-        )
+        at_release.check(f"alembic upgrade head (at {release})", "alembic", "upgrade", "head")
 
         run = fastgen_here("update", "-p", str(project))
 
         assert run.exit_code == 0, run.stdout + run.stderr
+        # The update brings the lock (the versions this fastgen's CI tested) and the
+        # files that go with it, and the project installs from it.
+        assert "uv.lock: written from the versions fastgen's CI tested" in run.stdout
+        for brought in (LOCK, ".pre-commit-config.yaml", ".python-version",
+                        ".github/dependabot.yml"):  # fmt: skip
+            assert (project / brought).is_file(), brought
+        python = Path(sys.executable)
+        check = [UV, "lock", "--locked", "--offline", "--quiet", "--python", str(python)]
+        locked = subprocess.run(check, cwd=project, capture_output=True, text=True, check=False)
+        assert locked.returncode == 0, locked.stderr
+        updated = runners(sync_project(project, python))
+        steps = [*at_release.steps, *updated["fresh"].steps, *updated["migrated"].steps]
         assert service.read_text(encoding="utf-8").endswith(SERVICE_EDIT)
         assert (project / "app/core/config.py").read_text(encoding="utf-8").endswith(CONFIG_EDIT)
         answers = (project / ".copier-answers.yml").read_text(encoding="utf-8")
@@ -190,11 +211,8 @@ def test_a_project_made_by_a_release_updates_and_passes_its_checks(
         commit_all(project, "a field added")
 
         for command in CHECK_COMMANDS:
-            runners["fresh"].check(command, *shlex.split(command))
-        for command in ("alembic upgrade head", "alembic check"):
-            runners["migrated"].check(f"{command} (migrated at {release})", *shlex.split(command))
+            updated["fresh"].check(command, *shlex.split(command))
+        for command in ("uv run alembic upgrade head", "uv run alembic check"):
+            updated["migrated"].check(f"{command} (migrated at {release})", *shlex.split(command))
     finally:
-        steps = (
-            runners["migrated"].steps[:1] + runners["fresh"].steps + runners["migrated"].steps[1:]
-        )
         request.node.user_properties.append(("variant_steps", steps))
