@@ -111,13 +111,9 @@ def services_running() -> bool:
 
 def requirements(project: Path) -> list[str]:
     """What the generated app needs to run and to be measured: its dependencies
-    and dev tools, less the fastgen it pins (a development version is on no
-    index, and the app never imports it)."""
-    from fastgen import DISTRIBUTION  # here: the drivers run in the app's venv
-
-    meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
-    reqs = [*meta["dependencies"], *meta["optional-dependencies"]["dev"]]
-    return [req for req in reqs if not req.startswith(DISTRIBUTION)]
+    and dev tools."""
+    data = tomllib.loads((project / "pyproject.toml").read_text())
+    return [*data["project"]["dependencies"], *data["dependency-groups"]["dev"]]
 
 
 def venv_for(reqs: list[str]) -> Path:
