@@ -15,6 +15,7 @@ import re
 import shlex
 import stat
 import subprocess
+import sys
 import tomllib
 import urllib.parse
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+import fastgen
 
 from .support import CHECK_COMMANDS, INSTALL_COMMAND, make_commands, render
 
@@ -681,3 +684,91 @@ def _is_check(command: str) -> bool:
             or (words[0] == "alembic" and words[1:2] in (["upgrade"], ["check"], ["downgrade"]))
         )
     )
+
+
+# ------------------------------------------------------------- lock, hooks, updates
+
+
+def check_jsonschema(schema: str, path: Path) -> subprocess.CompletedProcess[str]:
+    """check-jsonschema with the schema it carries (SchemaStore's), offline."""
+    tool = Path(sys.executable).parent / "check-jsonschema"
+    return subprocess.run([str(tool), "--builtin-schema", schema, str(path)],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+
+
+@variant
+def test_workflow_and_dependabot_are_valid_against_their_schemas(
+    rendered: dict, key: tuple
+) -> None:
+    root = rendered[key].root
+    for schema, name in [("vendor.github-workflows", ".github/workflows/ci.yml"),
+                         ("vendor.dependabot", ".github/dependabot.yml")]:  # fmt: skip
+        run = check_jsonschema(schema, root / name)
+        assert run.returncode == 0, f"{name}: {run.stdout}{run.stderr}"
+
+
+def test_the_schema_check_fails_on_a_wrong_ecosystem(rendered: dict, tmp_path: Path) -> None:
+    broken = tmp_path / "dependabot.yml"
+    text = rendered[DOCKER_VARIANTS[0]].text(".github/dependabot.yml")
+    broken.write_text(text.replace("package-ecosystem: uv", "package-ecosystem: uvx"))
+
+    run = check_jsonschema("vendor.dependabot", broken)
+
+    assert run.returncode == 1 and "'uvx' is not one of" in run.stdout
+
+
+@variant
+def test_dependabot_groups_a_weeks_updates_of_every_ecosystem_the_project_has(
+    rendered: dict, key: tuple
+) -> None:
+    config = rendered[key].yaml(".github/dependabot.yml")
+    updates = {u["package-ecosystem"]: u for u in config["updates"]}
+
+    assert set(updates) == {"uv", "github-actions", "docker"}  # docker: these have a Dockerfile
+    for update in updates.values():
+        assert update["schedule"]["interval"] == "weekly"
+        assert [group["patterns"] for group in update["groups"].values()] == [["*"]]
+    # The image's Python moves with the project's, not with Docker Hub's tags.
+    (ignored,) = updates["docker"]["ignore"]
+    assert ignored["dependency-name"] == "python"
+    assert set(ignored["update-types"]) == {
+        "version-update:semver-major", "version-update:semver-minor"
+    }  # fmt: skip
+
+
+@variant
+def test_ci_installs_from_the_lock_and_refuses_to_change_it(rendered: dict, key: tuple) -> None:
+    project = rendered[key]
+    workflow = project.yaml(".github/workflows/ci.yml")
+    test_job, template_job = workflow["jobs"]["test"], workflow["jobs"]["template"]
+
+    assert test_job["env"]["UV_LOCKED"] == "1"
+    (setup_uv,) = [
+        s for s in test_job["steps"] if str(s.get("uses", "")).startswith("astral-sh/setup-uv@")
+    ]
+    assert setup_uv["with"] == {"enable-cache": True, "cache-dependency-glob": "uv.lock"}
+    assert workflow_commands(workflow)[0] == "uv sync --locked"
+    assert not [c for c in workflow_commands(workflow) if "pip" in _words(c)[:3]]
+    # fastgen is run by uvx at the version the project records, not installed into it.
+    runs = [s["run"] for s in template_job["steps"] if "run" in s]
+    assert runs == [f"uvx --from fastgen-backend=={fastgen.__version__} fastgen check"]
+
+
+@variant
+def test_pre_commit_config_is_valid_and_its_hooks_run_the_locked_tools(
+    rendered: dict, key: tuple, shared_venv: Any
+) -> None:
+    project = rendered[key]
+    venv = shared_venv(project.answers["python_version"])
+    run = subprocess.run([str(venv.bin / "pre-commit"), "validate-config",
+                          ".pre-commit-config.yaml"], cwd=project.root,
+                         capture_output=True, text=True, check=False)  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+
+    config = project.yaml(".pre-commit-config.yaml")
+    hooks = [hook for repo in config["repos"] for hook in repo["hooks"]]
+    assert [repo["repo"] for repo in config["repos"]] == ["local"]
+    assert {hook["id"] for hook in hooks} == {"ruff-check", "ruff-format", "mypy"}
+    # From .venv through `uv run`: the versions of uv.lock, never a copy of their own.
+    assert all(hook["entry"].startswith("uv run ") for hook in hooks)
+    assert project.text(".python-version") == f"{project.answers['python_version']}\n"
