@@ -19,7 +19,7 @@ import yaml
 
 import fastgen
 from conftest import REPO
-from fastgen import gitrepo, template
+from fastgen import gitrepo, locks, template
 from fastgen.commands.add_resource import add_from_spec
 from fastgen.spec import EXAMPLE_ITEMS
 
@@ -31,14 +31,15 @@ GITIGNORE_A = "# Secrets and local files"
 ADDED = "app/core/logging.py"
 # A's resource models carry a comment on their table name that B drops.
 # What an update from A to B changes in a default project the user did not edit
-# there (the CI workflow names the project's fastgen version, and pyproject.toml
-# pins it as a dev dependency).
+# there (the CI workflow, the Makefile and the README name the fastgen version
+# that runs on the project).
 B_CHANGES = {
     ".copier-answers.yml",
     ".github/workflows/ci.yml",
     ".gitignore",
+    "Makefile",
+    "README.md",
     "alembic.ini",
-    "pyproject.toml",
     ADDED,
 }
 # ... and in its items, a resource `fastgen update` re-renders (copier's own update
@@ -113,8 +114,12 @@ def project_at(version: str, parent: Path, **answers: Any) -> Path:
         overwrite=True,
         quiet=True,
     )
-    if yaml.safe_load((project / ".copier-answers.yml").read_text())["example_items"]:
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    if recorded["example_items"]:
         add_from_spec(project, [EXAMPLE_ITEMS])
+    tree = template.tree(version)
+    if locks.lock_path(tree, recorded["python_version"]).is_file():  # 0.1.0 made no lock
+        locks.write_tested(project, tree, recorded["python_version"])
     gitrepo.init_with_commit(project)
     return project
 
