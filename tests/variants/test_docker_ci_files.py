@@ -65,6 +65,10 @@ def rendered(copie_session: Any) -> dict[tuple[str, bool, str], Rendered]:
             "python_version": python_version,
             "docker": True,
             "ci": "github",
+            # Metrics change compose.yaml and the README's commands, and
+            # tracing the README's: each on in two variants, together in one.
+            "metrics": redis,
+            "tracing": database == "postgresql",
             **HOSTILE_TEXT,
         }
         out[(database, redis, python_version)] = Rendered(answers, render(copie_session, answers))
