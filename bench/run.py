@@ -509,7 +509,25 @@ def measure_suite(venv: Path, scratch: Path, results: Results, variants: list[Va
 # ------------------------------------------------------------------ report
 
 
+def switch_lines(results: Results) -> list[str]:
+    names = [name for name in SWITCH_APPS if name != "off"]
+    header = "".join(f"{name + ' rps x':>30}{'cpu x':>7}" for name in names)
+    lines = [
+        "switch cost, sqlite, one worker, on over off (rps x: throughput;"
+        " cpu x: off's CPU per request over on's; 1.00 = free):",
+        f"{'route':<8}{'off rps':>9}{header}",
+    ]
+    for route, by_app in results.switches.items():
+        ratios = "".join(
+            f"{by_app[name]['rps_ratio']:>30.2f}{by_app[name]['cpu_ratio']:>7.2f}" for name in names
+        )
+        lines.append(f"{route:<8}{by_app['off']['rps']:>9.0f}{ratios}")
+    return lines
+
+
 def table(results: Results) -> str:
+    if not results.load:  # --switches-only
+        return "\n".join([f"machine: {results.machine}", "", *switch_lines(results)])
     lines = [f"machine: {results.machine}", ""]
     lines.append(f"{'variant / route':<24}{'bare rps':>9}{'gen rps':>9}{'rps x':>7}"
                  f"{'p50 x':>7}{'p99 x':>7}{'gen p50':>9}{'gen p99':>9}"
@@ -533,27 +551,13 @@ def table(results: Results) -> str:
         lines += ["", f"/health during 8 concurrent logins (bcrypt cost 12): "
                   f"p99 {lg['health_p99_ms']:.1f} ms, {lg['logins_per_s']:.1f} logins/s, "
                   f"login p50 {lg['login_p50_ms']:.0f} ms"]  # fmt: skip
-    if results.switches:
-        names = [name for name in SWITCH_APPS if name != "off"]
-        header = "".join(f"{name + ' rps x':>30}{'cpu x':>7}" for name in names)
-        lines += [
-            "",
-            "switch cost, sqlite, one worker, on over off (rps x: throughput;"
-            " cpu x: off's CPU per request over on's; 1.00 = free):",
-            f"{'route':<8}{'off rps':>9}{header}",
-        ]
-        for route, by_app in results.switches.items():
-            ratios = "".join(
-                f"{by_app[name]['rps_ratio']:>30.2f}{by_app[name]['cpu_ratio']:>7.2f}"
-                for name in names
-            )
-            lines.append(f"{route:<8}{by_app['off']['rps']:>9.0f}{ratios}")
+    lines += ["", *switch_lines(results)]
     lines += ["", f"{'command':<36}{'median':>9}{'vs pass':>9}{'vs copier':>10}"]
     for name, s in results.startup.items():
         lines.append(f"{name:<36}{s['median_ms']:>7.0f}ms{s['vs_pass']:>8.1f}x"
                      f"{s['vs_copier']:>9.2f}x")  # fmt: skip
     if not results.suite:
-        lines += ["", "generated default suite: not run (--short or --switches-only)"]
+        lines += ["", "generated default suite: not run (--short)"]
     else:
         lines.append("")
         for name, s in results.suite.items():
