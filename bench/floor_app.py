@@ -45,4 +45,4 @@ async def with_headers(scope: Scope, receive: Receive, send: Send) -> None:
     await bare(scope, receive, send_with_headers)
 
 
-app = RequestIdMiddleware(with_headers)
+app = RequestIdMiddleware(with_headers, log_format="text")

@@ -1,6 +1,6 @@
 """What the generated app costs, measured against a bare FastAPI app (issue 11).
 
-    python bench/run.py [--short] [--json PATH]
+    python bench/run.py [--short] [--switches-only] [--json PATH]
 
 Prints one table and writes the figures as JSON (default bench/results.json):
 
@@ -20,6 +20,12 @@ Prints one table and writes the figures as JSON (default bench/results.json):
    with and without coverage, the PostgreSQL + Redis one (when both answer)
    plain: wall time, time per test.
 5. Peak RSS of each generated-app worker after its load.
+6. What the metrics and tracing switches cost: the default project (SQLite)
+   generated with each switch off and on, served side by side, round after
+   round, as ratios to the project with both off (1.00: free). Metrics as one
+   worker counts them, and again with PROMETHEUS_MULTIPROC_DIR set (what
+   several workers need); tracing with no OTEL_EXPORTER_OTLP_ENDPOINT, as a
+   project runs it without a collector.
 
 Absolute figures drift 30-40% on a shared machine: read the ratios, and of
 them first `cpu x` (the bare app's CPU time per request over the generated
@@ -85,6 +91,7 @@ class Results:
     logins: dict[str, object] = field(default_factory=dict)
     startup: dict[str, dict[str, float]] = field(default_factory=dict)
     suite: dict[str, object] = field(default_factory=dict)
+    switches: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------ helpers
@@ -394,6 +401,57 @@ def measure_logins(base: str, profile: Profile) -> dict[str, object]:
     }
 
 
+# ------------------------------------------------------------------ 6
+
+# name -> answers and extra settings; the first is the baseline.
+SWITCH_APPS = {
+    "off": ([], {}),
+    "metrics": (["metrics=true"], {"METRICS_TOKEN": "m" * 32}),
+    "metrics, multiprocess": (["metrics=true"], {"METRICS_TOKEN": "m" * 32}),
+    "tracing, no exporter": (["tracing=true"], {}),
+}
+
+
+def measure_switches(venv: Path, scratch: Path, profile: Profile, results: Results) -> None:
+    with contextlib.ExitStack() as stack:
+        apps: dict[str, tuple[str, int, str]] = {}
+        for n, (name, (answers, settings)) in enumerate(SWITCH_APPS.items()):
+            folder = f"switch-{n}"
+            variant = Variant(folder, answers,
+                              {"DATABASE_URL": f"sqlite+aiosqlite:///{scratch}/{folder}.db",
+                               **settings})  # fmt: skip
+            project, env = prepare(variant, scratch)
+            if "multiprocess" in name:
+                # Empty at the start, as prometheus-client needs.
+                env["PROMETHEUS_MULTIPROC_DIR"] = str(scratch / f"{folder}-prometheus")
+                Path(env["PROMETHEUS_MULTIPROC_DIR"]).mkdir()
+            populate(venv, project, env)
+            base, pid = stack.enter_context(
+                serve(venv, "app.main:app", project, env, scratch / f"{folder}.log")
+            )
+            token = login(base)
+            add_items(base, token)
+            apps[name] = (base, pid, token)
+        for base, _pid, token in apps.values():  # warm-up
+            for path in ROUTES.values():
+                wrk(base + path, 1, token)
+        samples: dict[str, dict[str, list[dict[str, float]]]] = {}
+        for _ in range(profile.rounds):
+            for route, path in ROUTES.items():
+                for name, (base, pid, token) in apps.items():
+                    figures = wrk(base + path, profile.seconds, token, server_pid=pid)
+                    samples.setdefault(route, {}).setdefault(name, []).append(figures)
+    for route, by_app in samples.items():
+        medians_of = {name: {k: statistics.median(s[k] for s in runs) for k in runs[0]}
+                      for name, runs in by_app.items()}  # fmt: skip
+        off = medians_of["off"]
+        results.switches[route] = {
+            name: {**figures, "rps_ratio": figures["rps"] / off["rps"],
+                   "cpu_ratio": off["cpu_us"] / figures["cpu_us"]}
+            for name, figures in medians_of.items()
+        }  # fmt: skip
+
+
 # ------------------------------------------------------------------ 3, 4
 
 
@@ -447,7 +505,25 @@ def measure_suite(venv: Path, scratch: Path, results: Results, variants: list[Va
 # ------------------------------------------------------------------ report
 
 
+def switch_lines(results: Results) -> list[str]:
+    names = [name for name in SWITCH_APPS if name != "off"]
+    header = "".join(f"{name + ' rps x':>30}{'cpu x':>7}" for name in names)
+    lines = [
+        "switch cost, sqlite, one worker, on over off (rps x: throughput;"
+        " cpu x: off's CPU per request over on's; 1.00 = free):",
+        f"{'route':<8}{'off rps':>9}{header}",
+    ]
+    for route, by_app in results.switches.items():
+        ratios = "".join(
+            f"{by_app[name]['rps_ratio']:>30.2f}{by_app[name]['cpu_ratio']:>7.2f}" for name in names
+        )
+        lines.append(f"{route:<8}{by_app['off']['rps']:>9.0f}{ratios}")
+    return lines
+
+
 def table(results: Results) -> str:
+    if not results.load:  # --switches-only
+        return "\n".join([f"machine: {results.machine}", "", *switch_lines(results)])
     lines = [f"machine: {results.machine}", ""]
     lines.append(f"{'variant / route':<24}{'bare rps':>9}{'gen rps':>9}{'rps x':>7}"
                  f"{'p50 x':>7}{'p99 x':>7}{'gen p50':>9}{'gen p99':>9}"
@@ -471,6 +547,7 @@ def table(results: Results) -> str:
         lines += ["", f"/health during 8 concurrent logins (bcrypt cost 12): "
                   f"p99 {lg['health_p99_ms']:.1f} ms, {lg['logins_per_s']:.1f} logins/s, "
                   f"login p50 {lg['login_p50_ms']:.0f} ms"]  # fmt: skip
+    lines += ["", *switch_lines(results)]
     lines += ["", f"{'command':<36}{'median':>9}{'vs pass':>9}{'vs copier':>10}"]
     for name, s in results.startup.items():
         lines.append(f"{name:<36}{s['median_ms']:>7.0f}ms{s['vs_pass']:>8.1f}x"
@@ -491,6 +568,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--short", action="store_true", help="the CI form (~2 minutes)")
     parser.add_argument("--json", type=Path, default=BENCH / "results.json")
+    parser.add_argument(
+        "--switches-only", action="store_true", help="only what metrics and tracing cost (6)"
+    )
     args = parser.parse_args()
     profile = SHORT if args.short else FULL
     if not shutil.which("wrk") or not shutil.which("taskset"):
@@ -507,17 +587,21 @@ def main() -> None:
     try:
         probe = scratch / "probe"
         reqs: list[str] = []
-        for variant in found:
+        switched = Variant("switches", ["metrics=true", "tracing=true"], {})
+        for variant in [*found, switched]:
             data = [arg for pair in variant.answers for arg in ("--data", pair)]
             run([*FASTGEN, "new", "p", "--defaults", "--no-git", "--quiet", "-o",
                  str(probe / variant.name), *data])  # fmt: skip
             reqs += requirements(probe / variant.name / "p")
         venv = venv_for(reqs)
-        for n, variant in enumerate(found):
-            measure_load(venv, variant, scratch, profile, results, logins=n == 0)
-        measure_startup(scratch, profile, results)
-        if profile.suite:
-            measure_suite(venv, scratch, results, found)
+        if not args.switches_only:
+            for n, variant in enumerate(found):
+                measure_load(venv, variant, scratch, profile, results, logins=n == 0)
+        measure_switches(venv, scratch, profile, results)
+        if not args.switches_only:
+            measure_startup(scratch, profile, results)
+            if profile.suite:
+                measure_suite(venv, scratch, results, found)
     finally:
         for variant in found:
             for argv in variant.cleanup:

@@ -12,7 +12,7 @@ import yaml
 # The questions after the database, in copier.yml's order.
 YES_NO_AND_CI = ("Use Redis", "Rate limiting", "CSRF protection", "Admin routes",
                  "Example owner-scoped", "Dockerfile and compose file", "Kubernetes manifests",
-                 "CI workflow")  # fmt: skip
+                 "Prometheus metrics", "OpenTelemetry traces", "CI workflow")  # fmt: skip
 
 
 class Terminal:
@@ -80,6 +80,8 @@ def test_questions_on_a_terminal_validate_each_answer_and_make_the_project(
         answer(question, "")
     answer("Dockerfile and compose file [y/n]", "no")
     answer("Kubernetes manifests", "")
+    answer("Prometheus metrics", "y")
+    answer("OpenTelemetry traces", "")
     answer("CI workflow", "no")  # the prefix of "none"
     term.expect("database")
     term.expect("postgresql")  # the answers are shown before anything is written
@@ -95,6 +97,7 @@ def test_questions_on_a_terminal_validate_each_answer_and_make_the_project(
     assert answers["redis"] is True
     assert answers["rate_limit"] is True and answers["admin"] is True
     assert answers["docker"] is False and answers["ci"] == "none"
+    assert answers["metrics"] is True and answers["tracing"] is False
     assert not (term.project / "Dockerfile").exists()
 
 
@@ -134,7 +137,7 @@ def test_without_a_name_the_terminal_asks_for_it(tmp_path: Path) -> None:
     for question in ("One-line description", "Author", "Python version", "Database",
                      "Rate limiting", "CSRF protection", "Admin routes", "Example owner-scoped",
                      "Dockerfile and compose file", "Kubernetes manifests",
-                     "CI workflow"):  # fmt: skip
+                     "Prometheus metrics", "OpenTelemetry traces", "CI workflow"):  # fmt: skip
         answer(question, "")
     answer("Write the project with these answers?", "y")
     answers = term.recorded_answers()

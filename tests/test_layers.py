@@ -25,7 +25,8 @@ RESOURCES = [
 ]
 VARIANTS = {
     "default": {},
-    "postgresql-redis": {"database": "postgresql", "redis": True},
+    # With metrics and tracing, which add app/core/metrics.py and tracing.py.
+    "postgresql-redis": {"database": "postgresql", "redis": True, "metrics": True, "tracing": True},
 }
 
 

@@ -294,7 +294,16 @@ def _report(result: NewResult, files: bool) -> None:
         + ["redis" if answers["redis"] else "no redis"]
         + [
             k
-            for k in ("rate_limit", "csrf", "admin", "example_items", "docker", "kubernetes")
+            for k in (
+                "rate_limit",
+                "csrf",
+                "admin",
+                "example_items",
+                "docker",
+                "kubernetes",
+                "metrics",
+                "tracing",
+            )
             if answers[k]
         ]
         + ([f"ci={answers['ci']}"] if answers["ci"] != "none" else [])

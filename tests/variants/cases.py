@@ -30,19 +30,22 @@ SWITCHES: dict[str, list[Any]] = {
     "docker": [False, True],
     "ci": ["github", "none"],
     "kubernetes": [False, True],
+    "metrics": [False, True],
+    "tracing": [False, True],
 }
 
 _ON, _OFF = True, False
-# python, database, redis, rate_limit, csrf, admin, example_items, docker, ci, kubernetes
+# python, database, redis, rate_limit, csrf, admin, example_items, docker, ci, kubernetes,
+# metrics, tracing
 _PAIRWISE_ROWS = [
-    ("3.11", "postgresql", _ON, _OFF, _ON, _OFF, _ON, _ON, "github", _ON),
-    ("3.11", "sqlite", _OFF, _ON, _OFF, _ON, _OFF, _OFF, "none", _OFF),
-    ("3.12", "sqlite", _OFF, _ON, _ON, _ON, _ON, _ON, "github", _ON),
-    ("3.12", "postgresql", _ON, _ON, _ON, _OFF, _OFF, _OFF, "none", _OFF),
-    ("3.12", "sqlite", _ON, _OFF, _OFF, _ON, _ON, _ON, "none", _OFF),
-    ("3.13", "postgresql", _OFF, _OFF, _ON, _ON, _ON, _OFF, "none", _ON),
-    ("3.13", "sqlite", _ON, _ON, _OFF, _OFF, _OFF, _ON, "github", _ON),
-    ("3.13", "postgresql", _OFF, _OFF, _OFF, _OFF, _OFF, _OFF, "github", _OFF),
+    ("3.11", "postgresql", _ON, _OFF, _ON, _OFF, _ON, _ON, "github", _ON, _OFF, _OFF),
+    ("3.11", "sqlite", _OFF, _ON, _OFF, _ON, _OFF, _OFF, "none", _OFF, _ON, _ON),
+    ("3.12", "sqlite", _OFF, _ON, _ON, _ON, _ON, _ON, "github", _ON, _OFF, _OFF),
+    ("3.12", "postgresql", _ON, _ON, _ON, _OFF, _OFF, _OFF, "none", _OFF, _OFF, _OFF),
+    ("3.12", "sqlite", _ON, _OFF, _OFF, _ON, _ON, _ON, "none", _OFF, _ON, _ON),
+    ("3.13", "postgresql", _OFF, _OFF, _ON, _ON, _ON, _OFF, "none", _ON, _ON, _ON),
+    ("3.13", "sqlite", _ON, _ON, _OFF, _OFF, _OFF, _ON, "github", _ON, _OFF, _ON),
+    ("3.13", "postgresql", _OFF, _OFF, _OFF, _OFF, _OFF, _OFF, "github", _OFF, _ON, _OFF),
 ]
 PAIRWISE: list[dict[str, Any]] = [dict(zip(SWITCHES, row, strict=True)) for row in _PAIRWISE_ROWS]
 

@@ -47,6 +47,8 @@ ALL_ON: dict[str, Any] = {
     "docker": True,
     "ci": "github",
     "kubernetes": True,
+    "metrics": True,
+    "tracing": True,
 }
 MINIMUM: dict[str, Any] = {
     "database": "sqlite",
@@ -58,6 +60,8 @@ MINIMUM: dict[str, Any] = {
     "docker": False,
     "ci": "none",
     "kubernetes": False,
+    "metrics": False,
+    "tracing": False,
 }
 
 POSTGRES_HOST = os.environ.get("FASTGEN_TEST_POSTGRES_HOST", "127.0.0.1")

@@ -41,7 +41,7 @@ K8S_VARIANTS = [
     ("postgresql", False, True),
     ("postgresql", True, True),
 ]
-SECRET_SETTINGS = {"SECRET_KEY", "DATABASE_URL", "REDIS_URL"}
+SECRET_SETTINGS = {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "METRICS_TOKEN"}
 
 
 @dataclass
@@ -82,6 +82,9 @@ def built(copie_session: Any) -> dict[tuple[str, bool, bool], Built]:
             "redis": redis,
             "docker": docker,
             "kubernetes": True,
+            # Its token is one more secret of the server's: with Redis only,
+            # so that both forms are checked.
+            "metrics": redis,
         }
         project = Rendered(answers, render(copie_session, answers))
         out[(database, redis, docker)] = Built(
@@ -320,6 +323,7 @@ def test_settings_come_from_the_configmap_and_secrets_only_by_reference(
 
     wanted = {"SECRET_KEY"} | ({"DATABASE_URL"} if answers["database"] == "postgresql" else set())
     wanted |= {"REDIS_URL"} if answers["redis"] else set()
+    wanted |= {"METRICS_TOKEN"} if answers["metrics"] else set()
     secret = f"{b.one('Deployment')['metadata']['name']}-secrets"
     for kind, spec in pod_specs(b).items():
         (container,) = spec["containers"]
