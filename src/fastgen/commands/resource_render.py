@@ -110,8 +110,9 @@ class ResourceTemplate:
         """Write the resource's files into staging, as `run_copy(root, staging,
         data=data, defaults=True)` would; their paths, as written."""
         context = self._context(data, staging)
-        answers_path = self._render_string(self.answers_file, context)
-        context["_copier_conf"]["answers_file"] = PurePosixPath(answers_path)
+        answers_file = PurePosixPath(self._render_string(self.answers_file, context))
+        context["_copier_conf"]["answers_file"] = answers_file
+        answers_path = str(answers_file)
         files = []
         for source, rel in self._sources:
             target = self._target(rel, context, answers_path)
