@@ -108,3 +108,13 @@ def test_what_only_copier_does_is_refused(tmp_path: Path, config: str, refused: 
     (tmp_path / "copier.yml").write_text(config)
     with pytest.raises(WorkFailed, match=refused):
         ResourceTemplate(tmp_path)
+
+
+def test_a_name_that_would_leave_the_render_is_refused(
+    records: tuple[Path, list[list[dict[str, Any]]]], tmp_path: Path
+) -> None:
+    _project, (answers, _released) = records
+    resource = ResourceTemplate(template.tree(VERSION_B) / "templates" / "resource")
+    with pytest.raises(WorkFailed, match="renders a name"):
+        resource.render({**answers[0], "revision": "../../escaped"}, tmp_path / "render")
+    assert not (tmp_path / "escaped_create_categories.py").exists()

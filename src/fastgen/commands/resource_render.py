@@ -186,6 +186,8 @@ class ResourceTemplate:
                 return None
             if text == answers_path:
                 return answers_path
+            if "/" in text or text in {".", ".."}:  # where copier would check the path
+                raise WorkFailed(f"{self.root}: {rel} renders a name {text!r}")
             rendered.append(text)
         return "/".join(rendered)
 
