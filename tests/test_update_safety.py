@@ -116,7 +116,7 @@ def test_a_failure_during_the_merge_leaves_the_project_untouched(
         raise WorkFailed("resource render failed")
 
     # After copier's update of the project (which rewrites the wiring files).
-    monkeypatch.setattr(resource_merge, "update_resource", failing)
+    monkeypatch.setattr(resource_merge, "update_resources", failing)
     run = fastgen("update", "-p", str(project))
 
     assert run.exit_code == 1 and "resource render failed" in run.stderr

@@ -1,6 +1,7 @@
-"""Bring one added resource to another template version: the same three-way merge
+"""Bring the added resources to another template version: the same three-way merge
 as the project's, file by file, from the answers recorded in
-`.fastgen/resources/<plural>.yml`.
+`.fastgen/resources/<plural>.yml`. All of them render in one pass (each at its
+recorded version and at the new one, see resource_render.py), then merge one by one.
 
 copier's own update cannot do it: `add resource` formats what it renders with the
 project's ruff settings, so the recorded version is re-rendered the same way
@@ -15,13 +16,14 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from fastgen import gitrepo
 from fastgen.commands import moves
-from fastgen.commands.add_resource import render_resource
 from fastgen.commands.migrations import VERSIONS
+from fastgen.commands.resource_render import Job, Rendered, render_resources
 from fastgen.errors import WorkFailed
 from fastgen.render import project_files
 
@@ -30,40 +32,65 @@ LABELS = ("before updating", "last update", "after updating")
 Conflict = Literal["inline", "rej"]
 
 
-def update_resource(
+def update_resources(
     root: Path,
-    recorded: dict[str, Any],
+    resources: Mapping[str, Mapping[str, Any]],
     version: str,
     fallback: str,
     conflict: Conflict = "inline",
 ) -> list[str]:
-    """Merge the resource's files from the version it was rendered with (or fallback,
-    for resources recorded without one) to version; the files left in conflict."""
-    old_version = str(recorded.get("template_version", fallback))
-    if old_version == version:
-        return []
-    answers = {k: v for k, v in recorded.items() if not k.startswith("_")}
-    with tempfile.TemporaryDirectory(prefix="fastgen-resource-update-") as scratch:
-        old, new = Path(scratch, "old"), Path(scratch, "new")
-        render_resource({**answers, "template_version": old_version}, old, root, old_version)
-        render_resource({**answers, "template_version": version}, new, root, version)
-        old_files, new_files = resource_files(old), resource_files(new)
-        moved = moves.between(moves.resource_moves(answers), old_files, new_files)
-        moved = {src: dst for src, dst in moved.items() if not os.path.lexists(root / dst)}
-        conflicts = [
-            dst
-            for src, dst in moved.items()
-            if merge(root, dst, old / src, new / dst, conflict, moved_from=src)
+    """Merge each resource's files (plural -> recorded answers) from the version it was
+    rendered with (or fallback, for resources recorded without one) to version; the
+    files left in conflict."""
+    stale: list[dict[str, Any]] = []
+    jobs: list[Job] = []
+    for recorded in resources.values():
+        made = str(recorded.get("template_version", fallback))
+        if made == version:
+            continue
+        answers = {k: v for k, v in recorded.items() if not k.startswith("_")}
+        stale.append(answers)
+        jobs += [
+            Job(made, {**answers, "template_version": made}),
+            Job(version, {**answers, "template_version": version}),
         ]
-        rest = (set(old_files) | set(new_files)) - {*moved, *moved.values()}
-        conflicts += [rel for rel in rest if merge(root, rel, old / rel, new / rel, conflict)]
+    with tempfile.TemporaryDirectory(prefix="fastgen-resource-update-") as scratch:
+        rendered = render_resources(jobs, Path(scratch), root)
+        conflicts: list[str] = []
+        for answers, old, new in zip(stale, rendered[::2], rendered[1::2], strict=True):
+            conflicts += merge_resource(root, answers, old, new, conflict)
         return sorted(conflicts)
 
 
+def merge_resource(
+    root: Path, answers: Mapping[str, Any], old: Rendered, new: Rendered, conflict: Conflict
+) -> list[str]:
+    """Merge one resource's change from its render old to its render new into the
+    project; the files left in conflict."""
+    old_files, new_files = definition_files(old.files), definition_files(new.files)
+    moved = moves.between(moves.resource_moves(answers), old_files, new_files)
+    moved = {src: dst for src, dst in moved.items() if not os.path.lexists(root / dst)}
+    conflicts = [
+        dst
+        for src, dst in moved.items()
+        if merge(root, dst, old.folder / src, new.folder / dst, conflict, moved_from=src)
+    ]
+    rest = sorted((set(old_files) | set(new_files)) - {*moved, *moved.values()})
+    conflicts += [
+        rel for rel in rest if merge(root, rel, old.folder / rel, new.folder / rel, conflict)
+    ]
+    return conflicts
+
+
 def resource_files(rendered: Path) -> list[str]:
+    """The files of a resource's render (a folder of its own) that follow its definition."""
+    return definition_files(project_files(rendered))
+
+
+def definition_files(files: Iterable[str]) -> list[str]:
     """The files of a resource's render that follow its definition: all but its
     revision, which is the database's history once written and never re-rendered."""
-    return [rel for rel in project_files(rendered) if not rel.startswith(f"{VERSIONS.as_posix()}/")]
+    return [rel for rel in files if not rel.startswith(f"{VERSIONS.as_posix()}/")]
 
 
 def merge(

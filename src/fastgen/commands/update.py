@@ -1,6 +1,6 @@
 """`fastgen update`: find the project (its records checked) -> refuse a dirty
 worktree, an unknown version, a record it cannot merge from -> merge in a staging
-clone: the project (copier's update), then each recorded resource the same way
+clone: the project (copier's update), then the recorded resources the same way
 -> bring uv.lock in line with pyproject.toml (locks.py) -> move the result into
 place, all or nothing -> append the new settings to .env
 -> report what changed, what conflicts, and the steps the change needs (see
@@ -102,10 +102,10 @@ def update_project(
             held = _hold_moved(root)
             _copier_update(root, version, changed_answers, conflict)
             _carry_moved(root, project, held, conflict)
-        for plural, answers in project.resources.items():
-            with status(f"Merging resource {plural}"):
-                resource_merge.update_resource(
-                    root, answers, version, project.template_version, conflict
+        if project.resources:
+            with status(f"Merging resources ({len(project.resources)})"):
+                resource_merge.update_resources(
+                    root, project.resources, version, project.template_version, conflict
                 )
         # After the merge, so each revision follows the head the merged project has.
         schema_parts.switch_revisions(root, template.tree(version), project.answers, new_answers)
