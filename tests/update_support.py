@@ -29,6 +29,7 @@ PROJECT = Path("templates/project")
 GITIGNORE_B = "# Secrets and local databases"
 GITIGNORE_A = "# Secrets and local files"
 ADDED = "app/core/logging.py"
+ADDED_TEMPLATE = "app/core/logging.py.jinja"  # the file B renders it from
 # A's resource models carry a comment on their table name that B drops.
 # What an update from A to B changes in a default project the user did not edit
 # there (the CI workflow, the Makefile and the README name the fastgen version
@@ -85,7 +86,7 @@ def make_version_a(root: Path) -> None:
     replace_line(root / PROJECT / ".gitignore", GITIGNORE_B, GITIGNORE_A)
     alembic_ini = root / PROJECT / "alembic.ini"
     replace_line(alembic_ini, first_line(alembic_ini), "# Alembic settings (version A)")
-    (root / PROJECT / ADDED).unlink()
+    (root / PROJECT / ADDED_TEMPLATE).unlink()
     model = root / RESOURCE_MODEL
     replace_line(model, TABLENAME_B, TABLENAME_B + RESOURCE_MARK_A)
 

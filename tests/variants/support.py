@@ -231,6 +231,15 @@ def _sync(python: Path, target: Path, pyproject: str, lock: str) -> None:
         )
 
 
+def as_a_clone(project: Path) -> None:
+    """Make the project a git repository with every file added, as a clone is:
+    the pre-commit hooks of CHECK_COMMANDS run on the files git tracks."""
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    if not (project / ".git").exists():
+        subprocess.run([*git, "init", "-q"], cwd=project, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
+
+
 def sync_project(project: Path, python: Path) -> SharedVenv:
     """The project's own .venv, as `make install` makes it: `uv sync --locked`."""
     outer = {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"}
@@ -357,6 +366,7 @@ def database_runner(
     env = project_env(
         project, venv, mypy_cache=mypy_cache, database_url=database_url, redis_url=None
     )
+    as_a_clone(project)
     return ProjectRunner(project, env)
 
 
@@ -431,11 +441,14 @@ def project_env(
             "ENVIRONMENT",
         }
     }
-    env["VIRTUAL_ENV"] = str(shared.path)
+    # The venv's tools first on PATH; no VIRTUAL_ENV, which `uv run` would warn
+    # about: it runs in the project's own .venv, made from uv.lock.
     path = [str(shared.bin), str(Path(UV).parent), os.environ.get("PATH", "")]
     env["PATH"] = os.pathsep.join(path)
-    # As the project's CI: uv commands fail rather than change uv.lock.
+    # As the project's CI: uv commands fail rather than change uv.lock, and use
+    # this machine's Pythons.
     env["UV_LOCKED"] = "1"
+    env["UV_PYTHON_DOWNLOADS"] = "never"
     env["PYTHONPATH"] = str(project)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["MYPY_CACHE_DIR"] = str(mypy_cache)

@@ -28,6 +28,7 @@ from .support import (
     REDIS_PORT,
     UV,
     ProjectRunner,
+    as_a_clone,
     copier_questions,
     fresh_postgres_database,
     postgres_admin,
@@ -101,10 +102,7 @@ def test_variant(
     assert locked.returncode == 0, f"uv lock --locked:\n{locked.stderr}"
     # ... and the project's own .venv holds exactly its versions, as `make install` makes it.
     venv = sync_project(project, python)
-    # pre-commit runs on the files git tracks, as in a clone.
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
-    subprocess.run([*git, "init", "-q"], cwd=project, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
+    as_a_clone(project)
 
     # As in the generated CI workflow: SQLite keeps the project's default
     # (./app.db in the project), the services get a URL of their own.

@@ -112,7 +112,7 @@ def test_resources_grow_a_project_that_passes_its_own_checks(
         assert "    products,\n    reports,\n    reviews,\n" in routers
         assert "router.include_router(reports.router)  # hand-written\n" in routers
         assert "# every model above\n" in (project / "app/models/__init__.py").read_text()
-        for command in [*CHECK_COMMANDS[:-1], "alembic upgrade head", *CHECK_COMMANDS[-1:]]:
+        for command in [*CHECK_COMMANDS[:-1], "uv run alembic upgrade head", *CHECK_COMMANDS[-1:]]:
             # Three resources add ~100 tests to the suite: more time than the default.
             runner.check(command, *shlex.split(command), timeout=1800)
     finally:
