@@ -37,6 +37,7 @@ from .support import (
     CHECK_COMMANDS,
     REDIS_HOST,
     REDIS_PORT,
+    UV,
     ProjectRunner,
     SharedVenv,
     _cache_root,
@@ -102,6 +103,8 @@ def test_switching_redis_upgrades_a_migrated_database_and_passes_the_suite(
 ) -> None:
     require_service("Redis", REDIS_HOST, REDIS_PORT)  # the redis=true half needs it
     monkeypatch.setenv("FASTGEN_CACHE_DIR", str(tmp_path / "cache"))
+    # As for a user who runs fastgen with uvx: uv is there to re-lock.
+    monkeypatch.setenv("PATH", f"{Path(UV).parent}{os.pathsep}{os.environ['PATH']}")
     build_history(tmp_path)
     project = project_at(VERSION_B, tmp_path)
     redis_command(REDIS_DB, "FLUSHDB")
@@ -127,6 +130,8 @@ def test_switching_redis_upgrades_a_migrated_database_and_passes_the_suite(
             run = fastgen("update", "-p", str(project), "--data", f"redis={str(redis).lower()}")
 
             assert run.exit_code == 0, run.stderr
+            # The switch adds or drops the Redis client: the lock follows, by uv.
+            assert "uv.lock: re-locked with `uv lock`" in run.stdout
             after = {p.name: p.read_bytes() for p in (project / "alembic/versions").glob("*.py")}
             assert {name: after[name] for name in before} == before
             assert len(after) == len(before) + 1
@@ -219,7 +224,8 @@ def test_update_with_fastgen_installed_from_its_wheel_offline(tmp_path: Path) ->
                             capture_output=True, text=True, check=False)  # fmt: skip
 
     assert update.returncode == 0, update.stderr
-    assert set(git_status(project)) == B_CHANGES
+    # copier copy made no lock: the update brings the tested one.
+    assert set(git_status(project)) == B_CHANGES | {"uv.lock"}
     assert (project / ".gitignore").read_text().endswith("/.idea/\n")
     _run("git", "add", "--all", cwd=project)
     _run("git", "commit", "--quiet", "-m", "update", cwd=project, env=env)
