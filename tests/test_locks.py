@@ -128,6 +128,27 @@ def test_update_relocks_a_lock_that_no_longer_matches_keeping_its_pins(
     assert packages((project / locks.LOCK).read_text()) == before
 
 
+def test_update_keeps_a_current_lock_whose_root_uv_spells_otherwise(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uv writes a requirement's marker in its own words: not a change to re-lock for."""
+    monkeypatch.setenv("PATH", f"{Path(UV or 'uv').parent}{os.pathsep}{os.environ['PATH']}")
+    pyproject = project / "pyproject.toml"
+    marked = "    \"httpx>=0.27; python_version >= '3.11'\",\n"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            '    "uvicorn>=0.32",\n', '    "uvicorn>=0.32",\n' + marked, 1
+        )
+    )
+    assert uv(project, "lock").returncode == 0  # the team's lock, made by uv
+    before = (project / locks.LOCK).read_bytes()
+
+    said = locks.after_update(project, REPO, PYTHON)
+
+    assert said == "uv.lock: kept (`uv lock` found it matches pyproject.toml)"
+    assert (project / locks.LOCK).read_bytes() == before
+
+
 def test_update_says_to_run_uv_lock_when_uv_is_not_there(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

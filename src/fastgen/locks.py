@@ -183,10 +183,15 @@ def after_update(project: Path, template_root: Path, python_version: str) -> str
     uv = shutil.which("uv")
     if uv is None:
         return f"{LOCK}: does not match pyproject.toml and uv is not on PATH: run `uv lock`"
+    before = path.read_bytes() if path.exists() else None
     run = subprocess.run([uv, "lock", "--quiet"], cwd=project, capture_output=True, text=True)
     if run.returncode != 0:
         reason = run.stderr.strip().splitlines()[-1:] or ["no message"]
         return f"{LOCK}: `uv lock` failed ({reason[0]}): run it again"
+    if path.read_bytes() == before:
+        # A root entry uv spells otherwise than fastgen (a requirement's markers,
+        # say) is not a change: uv found the lock current.
+        return f"{LOCK}: kept (`uv lock` found it matches pyproject.toml)"
     return f"{LOCK}: re-locked with `uv lock` (your pins kept where pyproject.toml allows them)"
 
 
@@ -316,16 +321,9 @@ def tested_set(template_root: Path, python_version: str) -> str:
 
 
 def _render_pyproject(template_root: Path, answers: dict[str, Any]) -> str:
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+    from fastgen.render import template_environment
 
-    env = Environment(
-        loader=FileSystemLoader(template_root / "templates" / "project"),
-        undefined=StrictUndefined,
-        extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = template_environment(template_root / "templates" / "project")
     return env.get_template("pyproject.toml.jinja").render(**answers)
 
 

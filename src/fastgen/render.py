@@ -36,12 +36,14 @@ def render(
 
 
 def template_environment(template_root: Path) -> jinja2.Environment:
-    """Jinja for the template's own files outside copier (revisions, macros), with the
-    settings of its copier.yml, so the same Jinja reads the same."""
+    """Jinja for the template's own files outside copier (revisions, macros, the
+    pyproject.toml the tested locks are made from), with the settings of its
+    copier.yml and the filters copier offers, so the same Jinja reads the same."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     return Environment(
         loader=FileSystemLoader(template_root),
+        extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
