@@ -15,15 +15,13 @@ import pytest
 from conftest import REPO, fastgen
 from fastgen import locks
 from fastgen.questions import Questionnaire
-from variants.support import require_python
+from variants.support import UV, require_python
 
-UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
 PYTHON = "{}.{}".format(*sys.version_info[:2])
 CHOICES = Questionnaire.from_file(REPO / "copier.yml").questions["python_version"].choices
 
 
 def uv(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    assert UV, "uv is in fastgen's test extra"
     command = [UV, *args, "--quiet", "--python", sys.executable, "--no-python-downloads"]
     return subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
 
@@ -50,7 +48,7 @@ def test_each_tested_lock_is_current_for_the_templates_requirements(
     shutil.copyfile(locks.lock_path(REPO, python_version), tmp_path / locks.LOCK)
 
     python = require_python(python_version)
-    command = [UV or "uv", "lock", "--locked", "--offline", "--quiet", "--python", str(python)]
+    command = [UV, "lock", "--locked", "--offline", "--quiet", "--python", str(python)]
     run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
 
     assert run.returncode == 0, run.stderr
@@ -109,7 +107,7 @@ def test_update_relocks_a_lock_that_no_longer_matches_keeping_its_pins(
 ) -> None:
     """The template moved a dev tool into the app's dependencies: uv lock re-locks, and
     every version the team had stays as it was."""
-    monkeypatch.setenv("PATH", f"{Path(UV or 'uv').parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("PATH", f"{Path(UV).parent}{os.pathsep}{os.environ['PATH']}")
     before = packages((project / locks.LOCK).read_text())
     pyproject = project / "pyproject.toml"
     text = pyproject.read_text()
@@ -132,7 +130,7 @@ def test_update_keeps_a_current_lock_whose_root_uv_spells_otherwise(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """uv writes a requirement's marker in its own words: not a change to re-lock for."""
-    monkeypatch.setenv("PATH", f"{Path(UV or 'uv').parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("PATH", f"{Path(UV).parent}{os.pathsep}{os.environ['PATH']}")
     pyproject = project / "pyproject.toml"
     marked = "    \"httpx>=0.27; python_version >= '3.11'\",\n"
     pyproject.write_text(

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,7 @@ import pytest
 import yaml
 
 from conftest import REPO, everything_under, fastgen, tree_bytes
+from variants.support import UV
 
 # The design document's directory tree (backend-architecture.md), as rendered.
 # Its `requirements.txt` is superseded by pyproject.toml, which holds the
@@ -346,15 +345,13 @@ def test_default_python_is_the_running_one_when_the_template_offers_it(
 def test_a_machine_without_uv_is_told_that_make_install_needs_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    uv = shutil.which("uv") or shutil.which("uv", path=Path(sys.executable).parent)
-    assert uv, "uv is in fastgen's test extra"
     no_uv = [d for d in os.environ["PATH"].split(os.pathsep) if not (Path(d) / "uv").exists()]
 
     def new_with_path(name: str, path: list[str]) -> Any:
         monkeypatch.setenv("PATH", os.pathsep.join(path))
         return fastgen("new", "Shop", "--defaults", "--no-git", "-o", str(tmp_path / name))
 
-    with_uv = new_with_path("with", [str(Path(uv).parent), *no_uv])
+    with_uv = new_with_path("with", [str(Path(UV).parent), *no_uv])
     without = new_with_path("without", no_uv)
 
     assert without.exit_code == with_uv.exit_code == 0
