@@ -148,6 +148,40 @@ def test_a_failure_while_moving_into_place_puts_everything_back(
     assert snapshot(project) == before
 
 
+def test_ctrl_c_that_a_library_turns_into_its_own_error_still_exits_130(
+    cache: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """pydantic-core, building copier's models while copier is imported, catches the
+    KeyboardInterrupt of a Ctrl-C and raises a SchemaError instead (seen in CI). The
+    user pressed Ctrl-C: one `interrupted:` line, exit 130, the project as it was."""
+    made = project_at(VERSION_A, tmp_path / "made")
+    before = snapshot(made)
+    swallowing = f"""
+import os, signal, sys
+from fastgen import cli
+from fastgen.commands import add_resource
+
+def render_resource(*_args):
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+    except BaseException as error:  # as pydantic-core does
+        raise RuntimeError("'cls' must be valid as the first argument to 'isinstance'") from error
+
+add_resource.render_resource = render_resource
+sys.argv = ["fastgen", "add", "resource", "Category", "name:str", "-p", {str(made)!r}]
+cli.main()
+"""
+    run = subprocess.run(
+        [sys.executable, "-c", swallowing], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 130, run.stderr
+    assert run.stderr.splitlines() == [
+        "interrupted: the project was left as it was"
+    ]
+    assert snapshot(made) == before
+
+
 def test_ctrl_c_while_moving_into_place_is_held_back_and_puts_everything_back(
     cache: Path,  # noqa: F811
     tmp_path: Path,

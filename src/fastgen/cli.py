@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import json
+import signal
 import sys
 from collections.abc import Sequence
 from enum import StrEnum
@@ -172,6 +173,19 @@ def _status(quiet: bool) -> Callable[[str], AbstractContextManager[object]]:
     return (lambda _message: contextlib.nullcontext()) if quiet else out.status
 
 
+class _CtrlC:
+    """Ctrl-C raises KeyboardInterrupt, as by default, and is remembered: code that
+    catches every exception may hand it on as an error of its own (pydantic-core
+    does while copier's import builds its models), and it is still the user's Ctrl-C."""
+
+    pressed = False
+
+    @classmethod
+    def handle(cls, _number: int, _frame: object) -> None:
+        cls.pressed = True
+        raise KeyboardInterrupt
+
+
 @contextlib.contextmanager
 def _exit_codes(interrupted: str) -> Iterator[None]:
     """Refused input: exit 2; a failed step: exit 1; Ctrl-C: exit 130. One line each."""
@@ -181,7 +195,9 @@ def _exit_codes(interrupted: str) -> Iterator[None]:
         raise _fail(error.message, 2) from None
     except WorkFailed as error:
         raise _fail(error.message, 1) from None
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Exception) as error:
+        if not (isinstance(error, KeyboardInterrupt) or _CtrlC.pressed):
+            raise
         err.print(f"interrupted: {interrupted}")
         raise typer.Exit(code=130) from None
 
@@ -872,4 +888,5 @@ def schema() -> None:
 
 
 def main() -> None:
+    signal.signal(signal.SIGINT, _CtrlC.handle)
     app(prog_name="fastgen")  # also under `python -m fastgen`: help and errors name the command
