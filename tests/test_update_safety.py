@@ -176,9 +176,7 @@ cli.main()
         [sys.executable, "-c", swallowing], capture_output=True, text=True, timeout=120
     )
     assert run.returncode == 130, run.stderr
-    assert run.stderr.splitlines() == [
-        "interrupted: the project was left as it was"
-    ]
+    assert run.stderr.splitlines() == ["interrupted: the project was left as it was"]
     assert snapshot(made) == before
 
 
