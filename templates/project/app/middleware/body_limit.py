@@ -1,6 +1,5 @@
 """A ceiling on request bodies, checked before the app reads a byte of them."""
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.exceptions import error_response
@@ -26,7 +25,10 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length", "")
+        declared = next(
+            (value for name, value in scope["headers"] if name == b"content-length"),
+            b"",
+        )
         if declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(scope, receive, send)
             return

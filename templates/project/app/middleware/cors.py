@@ -2,7 +2,7 @@
 
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from app.core.exceptions import error_response
 
@@ -12,6 +12,13 @@ class EnvelopeCORSMiddleware(CORSMiddleware):
     one sends the same refusal in the envelope every other error uses."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not any(
+            name == b"origin" for name, _ in scope["headers"]
+        ):
+            # Not a cross-origin request (most are not): what the parent class
+            # would do, without its header objects on every response.
+            await self.app(scope, receive, _varying_on_origin(send))
+            return
         if scope["type"] == "http" and scope["method"] == "OPTIONS":
             headers = Headers(scope=scope)
             if "origin" in headers and "access-control-request-method" in headers:
@@ -27,3 +34,24 @@ class EnvelopeCORSMiddleware(CORSMiddleware):
                 await response(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
+
+
+def _varying_on_origin(send: Send) -> Send:
+    """`send` with Origin added to the response's Vary, as CORSMiddleware adds
+    it to a response to a request without Origin: the answer to the same URL
+    with an Origin differs, and caches must keep them apart."""
+
+    async def send_varying(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", ()))
+            vary = [i for i, (name, _) in enumerate(headers) if name.lower() == b"vary"]
+            if vary:
+                merged = b", ".join([*(headers[i][1] for i in vary), b"Origin"])
+                headers[vary[0]] = (b"vary", merged)
+                headers = [h for i, h in enumerate(headers) if i not in vary[1:]]
+            else:
+                headers.append((b"vary", b"Origin"))
+            message["headers"] = headers
+        await send(message)
+
+    return send_varying

@@ -46,18 +46,27 @@ CACHED_STATUSES = frozenset({200, 304})
 
 
 def security_headers(path: str, status: int) -> dict[str, str]:
-    headers = {**COMMON_HEADERS, "Content-Security-Policy": PAGE_CSP.get(path, API_CSP)}
-    if status in CACHED_STATUSES and path.startswith(f"{ASSETS_PATH}/"):
+    return _headers(PAGE_CSP.get(path, API_CSP), _cached_asset(path, status))
+
+
+def _cached_asset(path: str, status: int) -> bool:
+    return status in CACHED_STATUSES and path.startswith(f"{ASSETS_PATH}/")
+
+
+@cache
+def _headers(csp: str, cached_asset: bool) -> dict[str, str]:
+    headers = {**COMMON_HEADERS, "Content-Security-Policy": csp}
+    if cached_asset:
         headers["Cache-Control"] = ASSET_CACHE_CONTROL
     return headers
 
 
 @cache
-def _encoded(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[bytes, bytes], ...]:
-    # A handful of distinct sets, each encoded once rather than per response.
+def _encoded(csp: str, cached_asset: bool) -> tuple[tuple[bytes, bytes], ...]:
+    # A handful of distinct sets, each made and encoded once, not per response.
     return tuple(
         (name.lower().encode("latin-1"), value.encode("latin-1"))
-        for name, value in headers
+        for name, value in _headers(csp, cached_asset).items()
     )
 
 
@@ -72,15 +81,15 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                extra = security_headers(scope["path"], message["status"])
+                path = scope["path"]
+                extra = _encoded(
+                    PAGE_CSP.get(path, API_CSP),
+                    _cached_asset(path, message["status"]),
+                )
                 headers = list(message.get("headers", ()))
                 # A header the route set itself wins.
                 present = {name.lower() for name, _ in headers}
-                headers += [
-                    header
-                    for header in _encoded(tuple(extra.items()))
-                    if header[0] not in present
-                ]
+                headers += [header for header in extra if header[0] not in present]
                 message["headers"] = headers
             await send(message)
 
