@@ -11,6 +11,7 @@ from starlette.types import Message, Receive, Scope, Send
 from app.core.resources import Resources
 from app.main import create_app
 from app.middleware.body_limit import BodyLimitMiddleware, BodyTooLarge
+from app.middleware.cors import EnvelopeCORSMiddleware
 from tests.conftest import PASSWORD, UserFactory, bearer, make_settings
 from tests.integration.conftest import ClientFactory, app_of
 
@@ -182,6 +183,37 @@ async def test_without_cors_origins_no_cors_headers_are_sent(
     response = await client.get("/health", headers={"Origin": "https://evil.example"})
 
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+async def test_every_answer_varies_on_origin(make_client: ClientFactory) -> None:
+    # A shared cache must not hand the answer to a request without Origin to
+    # one with it, or back.
+    client = await make_client(cors_origins=["https://app.example.com"])
+
+    plain = await client.get("/health")
+    cross = await client.get("/health", headers={"Origin": "https://app.example.com"})
+    missing = await client.get("/api/v1/nothing")
+
+    for response in (plain, cross, missing):
+        assert response.headers.get_list("Vary") == ["Origin"]
+    assert "Access-Control-Allow-Origin" not in plain.headers
+
+
+async def test_origin_joins_the_vary_a_route_sent() -> None:
+    async def route(scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(b"vary", b"Accept-Encoding"), (b"x-a", b"1"), (b"Vary", b"Cookie")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+    middleware = EnvelopeCORSMiddleware(
+        route, allow_origins=["https://app.example.com"]
+    )
+    transport = httpx.ASGITransport(app=middleware)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/")
+
+    assert response.headers.get_list("Vary") == ["Accept-Encoding, Cookie, Origin"]
+    assert response.headers["X-A"] == "1"
 
 
 async def test_the_openapi_schema_declares_413_everywhere_and_400_for_bodies(
