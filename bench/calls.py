@@ -60,32 +60,35 @@ ASGIApp = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]
 # ------------------------------------------------------------ in the app's venv
 
 
-async def drive(
-    app: ASGIApp, routes: dict[str, str], token: str | None, requests: int, which: str
-) -> dict[str, dict[str, float]]:
-    """Start the app once; per route, send warm-up requests, then count the
-    calls of `requests` more."""
+async def started(app: ASGIApp) -> asyncio.Task[None]:
+    """The app's lifespan, started: its task, to cancel when done."""
     startup: asyncio.Queue[dict[str, str]] = asyncio.Queue()
-    started = asyncio.Event()
+    ready = asyncio.Event()
     await startup.put({"type": "lifespan.startup"})
 
     async def lifespan_send(message: dict[str, str]) -> None:
         if message["type"] == "lifespan.startup.complete":
-            started.set()
+            ready.set()
 
     lifespan = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
     task = asyncio.create_task(app(lifespan, startup.get, lifespan_send))
-    await started.wait()
+    await ready.wait()
+    return task
+
+
+def getter(app: ASGIApp, token: str | None) -> Callable[[str], Awaitable[int]]:
+    """A GET of a path (query string included) straight through `app`, with a
+    bearer `token` if given: the status it answers."""
     headers = [(b"host", b"127.0.0.1"), (b"user-agent", b"bench")]
     if token:
         headers.append((b"authorization", f"Bearer {token}".encode()))
 
-    async def one(path: str) -> int:
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def get(path: str) -> int:
         route, _, query = path.partition("?")
         statuses = []
-
-        async def receive() -> dict[str, object]:
-            return {"type": "http.request", "body": b"", "more_body": False}
 
         async def send(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
@@ -99,6 +102,17 @@ async def drive(
         }  # fmt: skip
         await app(scope, receive, send)
         return statuses[0]
+
+    return get
+
+
+async def drive(
+    app: ASGIApp, routes: dict[str, str], token: str | None, requests: int, which: str
+) -> dict[str, dict[str, float]]:
+    """Start the app once; per route, send warm-up requests, then count the
+    calls of `requests` more."""
+    task = await started(app)
+    one = getter(app, token)
 
     found = {}
     for name, path in routes.items():

@@ -30,10 +30,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
+from calls import getter, started
 from run import (
     BENCH,
     ROUTES,
@@ -58,44 +58,13 @@ COLLECTED = re.compile(r"Collected : (\d+)")
 
 async def drive(app: Any, path: str, token: str | None, requests: int) -> None:
     """Start the app, answer WARM_UP + `requests` GETs of `path`, each a 200."""
-    startup: asyncio.Queue[dict[str, str]] = asyncio.Queue()
-    await startup.put({"type": "lifespan.startup"})
-    started = asyncio.Event()
-
-    async def lifespan_send(message: dict[str, str]) -> None:
-        if message["type"] == "lifespan.startup.complete":
-            started.set()
-
-    lifespan = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
-    task = asyncio.create_task(app(lifespan, startup.get, lifespan_send))
-    await started.wait()
+    task = await started(app)
     if token == "mint":
         token = await mint_token(app)
-    headers = [(b"host", b"127.0.0.1"), (b"user-agent", b"bench")]
-    if token:
-        headers.append((b"authorization", f"Bearer {token}".encode()))
-    route, _, query = path.partition("?")
-
-    async def receive() -> dict[str, object]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    statuses: list[int] = []
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            statuses.append(message["status"])
-
+    get = getter(app, token)
     for _ in range(WARM_UP + requests):
-        statuses.clear()
-        scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-            "method": "GET", "scheme": "http", "path": route, "raw_path": route.encode(),
-            "query_string": query.encode(), "root_path": "", "headers": list(headers),
-            "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
-        }  # fmt: skip
-        await app(scope, receive, send)
-        if statuses != [200]:
-            raise SystemExit(f"{path}: answered {statuses}, not 200")
+        if (status := await get(path)) != 200:
+            raise SystemExit(f"{path}: answered {status}, not 200")
     task.cancel()
 
 
