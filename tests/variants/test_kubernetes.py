@@ -11,6 +11,7 @@ is installed, must find no failed check and a reason for every skipped one.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shlex
@@ -245,8 +246,19 @@ def test_probes_ask_the_health_routes_on_the_served_port(built: dict, key: tuple
     assert container["livenessProbe"]["httpGet"] == {"path": "/health", "port": "http"}
     assert container["startupProbe"]["httpGet"] == {"path": "/health", "port": "http"}
     assert container["readinessProbe"]["httpGet"] == {"path": "/health/ready", "port": "http"}
-    health = (b.project.root / "app" / "api" / "health.py").read_text()
-    assert 'prefix="/health"' in health and '@router.get("/ready"' in health
+    health = ast.parse((b.project.root / "app" / "api" / "health.py").read_text())
+    served = {
+        (call.args[0].value, method.value)
+        for call in ast.walk(health)
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "add_api_route"
+        for keyword in call.keywords
+        if keyword.arg == "methods" and isinstance(keyword.value, ast.List)
+        for method in keyword.value.elts
+        if isinstance(call.args[0], ast.Constant) and isinstance(method, ast.Constant)
+    }
+    assert {("/health", "GET"), ("/health/ready", "GET")} <= served
     (service_port,) = b.one("Service")["spec"]["ports"]
     assert service_port["targetPort"] == "http"
     (rule,) = b.one("NetworkPolicy")["spec"]["ingress"]
