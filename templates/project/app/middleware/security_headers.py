@@ -53,8 +53,8 @@ def _cached_asset(path: str, status: int) -> bool:
     return status in CACHED_STATUSES and path.startswith(f"{ASSETS_PATH}/")
 
 
-@cache
 def _headers(csp: str, cached_asset: bool) -> dict[str, str]:
+    # A new dict each call: callers add headers of their own (a 500's request id).
     headers = {**COMMON_HEADERS, "Content-Security-Policy": csp}
     if cached_asset:
         headers["Cache-Control"] = ASSET_CACHE_CONTROL
