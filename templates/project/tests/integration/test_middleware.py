@@ -12,6 +12,7 @@ from app.core.resources import Resources
 from app.main import create_app
 from app.middleware.body_limit import BodyLimitMiddleware, BodyTooLarge
 from app.middleware.cors import EnvelopeCORSMiddleware
+from app.middleware.security_headers import security_headers
 from tests.conftest import PASSWORD, UserFactory, bearer, make_settings
 from tests.integration.conftest import ClientFactory, app_of
 
@@ -104,6 +105,22 @@ async def test_an_unhandled_error_is_a_bare_500_with_every_header(
     assert "Traceback" not in response.text
     assert_security_headers(response)
     assert response.headers["X-Request-ID"] == "trace-me"
+
+
+async def test_a_500_carries_its_own_request_id_and_nothing_carries_it_after(
+    failing_client: httpx.AsyncClient,
+) -> None:
+    # The error handler adds a 500's id to the headers security_headers() gives
+    # it: they must be its own dict, not a set cached for later answers.
+    security_headers("/boom", 500)["X-Request-ID"] = "stale"
+    first = await failing_client.get("/boom", headers={"X-Request-ID": "first-500"})
+    second = await failing_client.get("/boom", headers={"X-Request-ID": "second-500"})
+    after = await failing_client.get("/nowhere", headers={"X-Request-ID": "a-404"})
+
+    assert first.headers.get_list("X-Request-ID") == ["first-500"]
+    assert second.headers.get_list("X-Request-ID") == ["second-500"]
+    assert after.headers.get_list("X-Request-ID") == ["a-404"]
+    assert "X-Request-ID" not in security_headers("/boom", 500)
 
 
 def test_an_unhandled_error_keeps_the_connection_alive(failing_server: str) -> None:
