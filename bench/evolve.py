@@ -1,7 +1,7 @@
 """Whole-process wall time of the commands that add or change a resource, and of
 `fastgen check`, on a project with 1 resource and on one with 20, side by side.
 
-    python bench/evolve.py [--runs 5]
+    python bench/evolve.py [--runs 5] [--only "add resource,check"]
 
 Each command runs on the last resource added (so it is the same work in both
 projects; `add resource` adds one more), the project is reset with git after
@@ -54,7 +54,12 @@ def project_with(resources: int, parent: Path, fastgen: list[str] = FASTGEN) -> 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    runs = parser.parse_args().runs
+    parser.add_argument("--only", help="comma-separated commands to time (default: all)")
+    args = parser.parse_args()
+    runs = args.runs
+    names = args.only.split(",") if args.only else list(COMMANDS)
+    if unknown := set(names) - set(COMMANDS):
+        parser.error(f"unknown command(s): {', '.join(sorted(unknown))}")
     scratch = Path(tempfile.mkdtemp(prefix="fastgen-bench-evolve-"))
     try:
         projects = {n: project_with(n, scratch / str(n)) for n in (1, 20)}
@@ -62,11 +67,12 @@ def main() -> None:
             f"{name}/{n}": (lambda _run, argv=argv, project=project, cls=cls: [
                 *FASTGEN, *(a.replace("{cls}", cls) for a in argv), "-p", str(project)])
             for name, argv in COMMANDS.items()
+            if name in names
             for n, (project, cls) in projects.items()
         }  # fmt: skip
         after = {
             f"{name}/{n}": (lambda project=project: reset(project))
-            for name in COMMANDS
+            for name in names
             for n, (project, _cls) in projects.items()
         }
         found = medians(commands, runs, after=after)
@@ -75,7 +81,7 @@ def main() -> None:
     print(
         f"{'command':<18} {'1 resource':>11} {'20 resources':>13} {'ratio':>6}   ({runs} runs each)"
     )
-    for name in COMMANDS:
+    for name in names:
         one, twenty = found[f"{name}/1"], found[f"{name}/20"]
         print(f"{name:<18} {one * 1000:9.0f}ms {twenty * 1000:11.0f}ms {twenty / one:6.2f}")
 
