@@ -156,11 +156,40 @@ def test_update_says_to_run_uv_lock_when_uv_is_not_there(
     )
     before = (project / locks.LOCK).read_bytes()
     monkeypatch.setenv("PATH", "")
+    monkeypatch.delenv("UV", raising=False)
 
     said = locks.after_update(project, REPO, PYTHON)
 
     assert said == "uv.lock: does not match pyproject.toml and uv is not on PATH: run `uv lock`"
     assert (project / locks.LOCK).read_bytes() == before
+
+
+def test_update_relocks_for_a_new_python_with_the_uv_that_runs_fastgen(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--data python_version=...` changes only requires-python: the lock's own entry
+    still matches, its Python range does not. uvx puts no uv on PATH; $UV names it."""
+    other = next(choice for choice in CHOICES if choice != PYTHON)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            f'requires-python = ">={PYTHON}"', f'requires-python = ">={other}"', 1
+        )
+    )
+    (project / ".python-version").write_text(f"{other}\n")
+    monkeypatch.setenv("PATH", "")
+    monkeypatch.setenv("UV", UV)
+    monkeypatch.setenv("UV_PYTHON", str(require_python(other)))
+    monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")
+
+    said = locks.after_update(project, REPO, other)
+
+    assert (
+        said
+        == "uv.lock: re-locked with `uv lock` (your pins kept where pyproject.toml allows them)"
+    )
+    lock = (project / locks.LOCK).read_text()
+    assert f'requires-python = ">={other}"' in lock.splitlines()
 
 
 def test_update_of_a_pyproject_left_in_conflict_says_so(project: Path) -> None:

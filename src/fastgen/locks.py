@@ -17,6 +17,7 @@ the new requirements allow them. Lines of a lock are never merged.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tomllib
@@ -178,9 +179,9 @@ def after_update(project: Path, template_root: Path, python_version: str) -> str
         if lock is not None:
             path.write_text(lock, encoding="utf-8")
             return f"{LOCK}: written from the versions fastgen's CI tested"
-    elif _recorded_root(path.read_text(encoding="utf-8")) == wanted.root_block():
+    elif _matches(path.read_text(encoding="utf-8"), wanted):
         return f"{LOCK}: kept (it matches pyproject.toml)"
-    uv = shutil.which("uv")
+    uv = find_uv()
     if uv is None:
         return f"{LOCK}: does not match pyproject.toml and uv is not on PATH: run `uv lock`"
     before = path.read_bytes() if path.exists() else None
@@ -193,6 +194,25 @@ def after_update(project: Path, template_root: Path, python_version: str) -> str
         # say) is not a change: uv found the lock current.
         return f"{LOCK}: kept (`uv lock` found it matches pyproject.toml)"
     return f"{LOCK}: re-locked with `uv lock` (your pins kept where pyproject.toml allows them)"
+
+
+def find_uv() -> str | None:
+    """uv's path: the one running fastgen (uvx, `uv run` say where in $UV, and put
+    nothing on PATH), else the one on PATH."""
+    running = os.environ.get("UV")
+    if running and Path(running).is_file():
+        return running
+    return shutil.which("uv")
+
+
+def _matches(lock: str, wanted: Project) -> bool:
+    """Whether uv would find the lock current: its Python range and its own entry
+    are what pyproject.toml now says."""
+    header = lock.split(_BLOCK, 1)[0]
+    return (
+        f"requires-python = {_toml_str(wanted.requires_python)}" in header.splitlines()
+        and _recorded_root(lock) == wanted.root_block()
+    )
 
 
 def _recorded_root(lock: str) -> str | None:
@@ -328,7 +348,7 @@ def _render_pyproject(template_root: Path, answers: dict[str, Any]) -> str:
 
 
 def _uv() -> str:
-    found = shutil.which("uv")
+    found = find_uv()
     if found is None:
         raise SystemExit("uv is not on PATH: pip install uv")
     return found

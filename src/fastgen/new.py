@@ -111,7 +111,7 @@ def local_defaults(questions: Questionnaire) -> Questionnaire:
 
 def _notes() -> list[str]:
     """What the user should know before running the next commands."""
-    if shutil.which("uv") is None:
+    if locks.find_uv() is None:
         return ["`make install` needs uv, which is not on PATH here: pipx install uv"]
     return []
 
