@@ -34,6 +34,7 @@ def project(request: pytest.FixtureRequest, copie_session: Any) -> Path:
     docker = request.param == "docker"
     root = render(copie_session, {"project_name": f"Make {request.param}", "docker": docker})
     (root / ".env").write_text("SECRET_KEY=kept\n")  # as `fastgen new` leaves it
+    subprocess.run(["git", "init", "--quiet"], cwd=root, check=True)  # as `fastgen new` does
     return root
 
 
@@ -64,6 +65,24 @@ def test_lint_and_typecheck_run_the_tools_of_the_hooks_that_ci_runs(project: Pat
     assert entries["ruff-check"].startswith("uv run ruff check ")
     assert entries["ruff-format"].startswith("uv run ruff format ")
     assert make_commands(project, "typecheck") == [entries["mypy"]] == ["uv run mypy"]
+
+
+def test_install_outside_git_installs_the_venv_and_says_why_there_is_no_hook(
+    copie_session: Any,
+) -> None:
+    """`fastgen new --no-git` and `copier copy` make no repository: pre-commit would
+    fail there, and the venv is what `make install` is for."""
+    root = render(copie_session, {"project_name": "Make nogit"})
+    if subprocess.run(["git", "rev-parse"], cwd=root, capture_output=True).returncode == 0:
+        pytest.skip(f"{root} lies inside a git repository")
+
+    run = make(root, "install")
+
+    assert run.returncode == 0, run.stderr
+    assert (root / ".venv" / "bin" / "alembic").is_file()
+    assert run.stdout.splitlines()[-1] == (
+        "Not in a git repository: no pre-commit hook. After git init, run make install again."
+    )
 
 
 def test_run_serves_with_reload_watching_only_the_app(project: Path) -> None:
