@@ -224,7 +224,7 @@ def test_dockerfile_builds_in_a_builder_stage_and_runs_slim_as_non_root(
 ) -> None:
     project = rendered[key]
     python_version = project.answers["python_version"]
-    builder, runtime = stages(parse_dockerfile(project.text("Dockerfile")))
+    _uv, builder, runtime = stages(parse_dockerfile(project.text("Dockerfile")))
 
     assert builder[0].args == f"python:{python_version}-slim AS builder"
     assert runtime[0].args == f"python:{python_version}-slim"
@@ -245,13 +245,14 @@ def test_dockerfile_installs_exactly_the_lock_in_a_layer_of_its_own(
     """The builder installs what uv.lock pins, without the dev group, and refuses a
     lock that does not match pyproject.toml; the dependencies' layer comes before
     the code is copied, so an edit of the code does not reinstall them."""
-    builder, _runtime = stages(parse_dockerfile(rendered[key].text("Dockerfile")))
+    uv, builder, _runtime = stages(parse_dockerfile(rendered[key].text("Dockerfile")))
     steps = [(i.keyword, i.args) for i in builder if i.keyword in {"COPY", "RUN"}]
 
-    assert steps[0][0] == "COPY" and re.fullmatch(
-        r"--from=ghcr\.io/astral-sh/uv:\d+\.\d+\.\d+ /uv /usr/local/bin/uv", steps[0][1]
-    ), "uv from its image, at a fixed version"
-    assert steps[1:] == [
+    # uv from its image at a fixed version, on a FROM line where Dependabot sees it.
+    assert [(i.keyword, i.args) for i in uv] == [("FROM", uv[0].args)]
+    assert re.fullmatch(r"ghcr\.io/astral-sh/uv:\d+\.\d+\.\d+ AS uv", uv[0].args)
+    assert steps == [
+        ("COPY", "--from=uv /uv /usr/local/bin/uv"),
         ("COPY", "pyproject.toml uv.lock ./"),
         ("RUN", "uv sync --locked --no-dev --no-install-project"),
         ("COPY", "README.md ./"),
@@ -731,9 +732,12 @@ def test_dependabot_groups_a_weeks_updates_of_every_ecosystem_the_project_has(
     updates = {u["package-ecosystem"]: u for u in config["updates"]}
 
     assert set(updates) == {"uv", "github-actions", "docker"}  # docker: these have a Dockerfile
+    # One group across the ecosystems: one pull request a week, for every package.
+    assert config["multi-ecosystem-groups"] == {"weekly": {"schedule": {"interval": "weekly"}}}
     for update in updates.values():
-        assert update["schedule"]["interval"] == "weekly"
-        assert [group["patterns"] for group in update["groups"].values()] == [["*"]]
+        assert update["multi-ecosystem-group"] == "weekly"
+        assert update["patterns"] == ["*"]
+        assert "schedule" not in update and "groups" not in update
     # The image's Python moves with the project's, not with Docker Hub's tags.
     (ignored,) = updates["docker"]["ignore"]
     assert ignored["dependency-name"] == "python"

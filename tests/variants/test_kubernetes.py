@@ -220,7 +220,7 @@ def test_pods_run_as_non_root_read_only_and_bounded(built: dict, key: tuple) -> 
 )
 def test_sqlite_file_is_on_the_claimed_volume_the_image_points_at(built: dict, key: tuple) -> None:
     b = built[key]
-    (runtime,) = stages(parse_dockerfile(b.project.text("Dockerfile")))[1:]
+    runtime = stages(parse_dockerfile(b.project.text("Dockerfile")))[-1]
     env = {
         word.split("=", 1)[0]: word.split("=", 1)[1]
         for ins in runtime
