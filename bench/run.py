@@ -44,6 +44,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -98,7 +99,11 @@ class Results:
 
 
 def run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, check=True, text=True, capture_output=True, **kwargs)  # type: ignore[call-overload, no-any-return]
+    done: subprocess.CompletedProcess[str]
+    done = subprocess.run(argv, text=True, capture_output=True, **kwargs)  # type: ignore[call-overload]
+    if done.returncode != 0:  # what failed, and what it said: the log is all CI keeps
+        raise SystemExit(f"{shlex.join(argv)} exited {done.returncode}:\n{done.stderr.strip()}")
+    return done
 
 
 def free_port() -> int:
