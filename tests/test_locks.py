@@ -14,6 +14,7 @@ import pytest
 
 from conftest import REPO, fastgen
 from fastgen import locks
+from fastgen.errors import WorkFailed
 from fastgen.questions import Questionnaire
 from variants.support import UV, require_python
 
@@ -147,20 +148,53 @@ def test_update_keeps_a_current_lock_whose_root_uv_spells_otherwise(
     assert (project / locks.LOCK).read_bytes() == before
 
 
-def test_update_says_to_run_uv_lock_when_uv_is_not_there(
+def test_update_relocks_with_the_uv_fastgen_brings_when_none_is_on_path(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """pipx puts fastgen's command on PATH but not the uv it depends on."""
     pyproject = project / "pyproject.toml"
     pyproject.write_text(
         pyproject.read_text().replace('    "uvicorn>=0.32",\n', '    "uvicorn>=0.33",\n')
     )
-    before = (project / locks.LOCK).read_bytes()
     monkeypatch.setenv("PATH", "")
     monkeypatch.delenv("UV", raising=False)
+    monkeypatch.setenv("UV_PYTHON", sys.executable)
+    monkeypatch.setenv("UV_OFFLINE", "1")
 
     said = locks.after_update(project, REPO, PYTHON)
 
-    assert said == "uv.lock: does not match pyproject.toml and uv is not on PATH: run `uv lock`"
+    assert (
+        said
+        == "uv.lock: re-locked with `uv lock` (your pins kept where pyproject.toml allows them)"
+    )
+    assert uv(project, "lock", "--locked", "--offline").returncode == 0
+
+
+def test_update_whose_lock_cannot_be_made_to_match_fails_and_keeps_it(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing of an update is placed when it raises (staging), so the project keeps
+    its lock and its pyproject.toml together."""
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            '    "uvicorn>=0.32",\n', '    "uvicorn>=0.32",\n    "fastgen-no-such-package>=1",\n'
+        )
+    )
+    before = (project / locks.LOCK).read_bytes()
+    monkeypatch.setenv("UV_PYTHON", sys.executable)
+    monkeypatch.setenv("UV_OFFLINE", "1")
+
+    with pytest.raises(WorkFailed) as failed:
+        locks.after_update(project, REPO, PYTHON)
+
+    assert failed.value.message.startswith(
+        "uv.lock no longer matches pyproject.toml and `uv lock` failed ("
+    )
+    assert failed.value.message.endswith(
+        "nothing was changed: run the update again once uv can lock"
+    )
+    assert "Because fastgen-no-such-package was not found" in failed.value.message
     assert (project / locks.LOCK).read_bytes() == before
 
 

@@ -12,7 +12,8 @@ needs no network and a project starts from a tested set.
 After `fastgen update`, a lock that still matches pyproject.toml is the team's
 and is kept as it is; a project without one gets the tested lock; a lock that no
 longer matches is re-locked with `uv lock`, which keeps the project's pins where
-the new requirements allow them. Lines of a lock are never merged.
+the new requirements allow them. Lines of a lock are never merged, and an update
+whose lock cannot be made to match is not made at all (WorkFailed, in staging).
 """
 
 from __future__ import annotations
@@ -183,12 +184,18 @@ def after_update(project: Path, template_root: Path, python_version: str) -> str
         return f"{LOCK}: kept (it matches pyproject.toml)"
     uv = find_uv()
     if uv is None:
-        return f"{LOCK}: does not match pyproject.toml and uv is not on PATH: run `uv lock`"
+        raise WorkFailed(
+            f"{LOCK} no longer matches pyproject.toml, and no uv was found to re-lock it "
+            "(reinstall fastgen-backend, which brings uv); nothing was changed"
+        )
     before = path.read_bytes() if path.exists() else None
     run = subprocess.run([uv, "lock", "--quiet"], cwd=project, capture_output=True, text=True)
     if run.returncode != 0:
-        reason = run.stderr.strip().splitlines()[-1:] or ["no message"]
-        return f"{LOCK}: `uv lock` failed ({reason[0]}): run it again"
+        raise WorkFailed(
+            f"{LOCK} no longer matches pyproject.toml and `uv lock` failed "
+            f"({_uv_reason(run.stderr)}); nothing was changed: run the update again "
+            "once uv can lock"
+        )
     if path.read_bytes() == before:
         # A root entry uv spells otherwise than fastgen (a requirement's markers,
         # say) is not a change: uv found the lock current.
@@ -196,13 +203,31 @@ def after_update(project: Path, template_root: Path, python_version: str) -> str
     return f"{LOCK}: re-locked with `uv lock` (your pins kept where pyproject.toml allows them)"
 
 
+def _uv_reason(stderr: str) -> str:
+    """uv's one line that says why: its cause, else its error, else its last line."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for start in ("cause: ", "error: "):
+        if found := [line for line in lines if line.startswith(start)]:
+            return found[0].removeprefix(start)
+    return lines[-1] if lines else "no message"
+
+
 def find_uv() -> str | None:
     """uv's path: the one running fastgen (uvx, `uv run` say where in $UV, and put
-    nothing on PATH), else the one on PATH."""
+    nothing on PATH), else the user's on PATH, else the one installed with fastgen."""
     running = os.environ.get("UV")
     if running and Path(running).is_file():
         return running
-    return shutil.which("uv")
+    if on_path := shutil.which("uv"):
+        return on_path
+    try:
+        from uv import find_uv_bin
+    except ImportError:
+        return None
+    try:
+        return find_uv_bin()
+    except FileNotFoundError:
+        return None
 
 
 def _matches(lock: str, wanted: Project) -> bool:
