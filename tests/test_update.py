@@ -288,6 +288,26 @@ def test_update_data_says_what_the_change_needs_and_adds_new_settings_to_env(
     assert (project / ".env").read_text() == written
 
 
+def test_an_update_whose_lock_uv_cannot_make_is_not_made(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """redis=true adds a requirement, so uv.lock must be re-locked; uv offline with an
+    empty cache cannot: a stale lock beside the new pyproject.toml would fail every
+    `uv sync --locked`, so nothing of the update is placed."""
+    project = project_at(VERSION_B, tmp_path)
+    assert (project / "uv.lock").is_file()
+    monkeypatch.setenv("UV_OFFLINE", "1")
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "empty-uv-cache"))
+
+    run = fastgen("update", "-p", str(project), "--data", "redis=true")
+
+    assert run.exit_code == 1
+    assert "uv.lock no longer matches pyproject.toml and `uv lock` failed (" in run.stderr
+    assert "nothing was changed" in run.stderr
+    assert git_status(project) == {}
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["redis"] is False
+
+
 def test_an_update_that_adds_no_revision_asks_for_no_migration(cache: Path, tmp_path: Path) -> None:
     project = project_at(VERSION_B, tmp_path)
 
