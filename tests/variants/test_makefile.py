@@ -8,6 +8,7 @@ need arguments refuse to run without them.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import stat
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .support import CHECK_COMMANDS, INSTALL_COMMAND, make_commands, render
+from .support import CHECK_COMMANDS, INSTALL_COMMAND, UV, make_commands, render
 
 # Target -> the commands it runs, in order; the first is one the matrix and CI run.
 CHECK_TARGETS = {
@@ -39,6 +40,8 @@ def project(request: pytest.FixtureRequest, copie_session: Any) -> Path:
 
 
 def make(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # uv as a user has it, on PATH: this suite's may be only in its venv.
+    path = f"{Path(UV).parent}{os.pathsep}{os.environ['PATH']}"
     return subprocess.run(
         ["make", "--no-print-directory", *args],
         cwd=project,
@@ -46,6 +49,7 @@ def make(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         check=False,
         timeout=60,
+        env={**os.environ, "PATH": path},
     )
 
 
