@@ -57,7 +57,11 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated commands to time (default: all)")
     args = parser.parse_args()
     runs = args.runs
-    names = args.only.split(",") if args.only else list(COMMANDS)
+    names = (
+        list(dict.fromkeys(n.strip() for n in args.only.split(",")))
+        if args.only
+        else list(COMMANDS)
+    )
     if unknown := set(names) - set(COMMANDS):
         parser.error(f"unknown command(s): {', '.join(sorted(unknown))}")
     scratch = Path(tempfile.mkdtemp(prefix="fastgen-bench-evolve-"))

@@ -102,7 +102,8 @@ def run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
     done: subprocess.CompletedProcess[str]
     done = subprocess.run(argv, text=True, capture_output=True, **kwargs)  # type: ignore[call-overload]
     if done.returncode != 0:  # what failed, and what it said: the log is all CI keeps
-        raise SystemExit(f"{shlex.join(argv)} exited {done.returncode}:\n{done.stderr.strip()}")
+        said = "\n".join([*done.stdout.strip().splitlines()[-20:], done.stderr.strip()])
+        raise SystemExit(f"{shlex.join(argv)} exited {done.returncode}:\n{said}")
     return done
 
 

@@ -159,7 +159,7 @@ def test_update_relocks_with_the_uv_fastgen_brings_when_none_is_on_path(
     monkeypatch.setenv("PATH", "")
     monkeypatch.delenv("UV", raising=False)
     monkeypatch.setenv("UV_PYTHON", sys.executable)
-    monkeypatch.setenv("UV_OFFLINE", "1")
+    monkeypatch.setenv("UV_LOCKED", "1")  # as a CI may export it: not for fastgen's uv lock
 
     said = locks.after_update(project, REPO, PYTHON)
 

@@ -141,7 +141,7 @@ def tested_lock(project: Path, template_root: Path, python_version: str) -> str 
         return None
     wanted = Project.read(project / "pyproject.toml")
     header, blocks = _split(tested.read_text(encoding="utf-8"))
-    if f"requires-python = {_toml_str(wanted.requires_python)}" not in header:
+    if not _python_matches(header, wanted):
         return None
     packages = {name: [entry for entry, _text in found] for name, found in blocks.items()}
     for requirement in wanted.requirements():
@@ -189,7 +189,12 @@ def after_update(project: Path, template_root: Path, python_version: str) -> str
             "(reinstall fastgen-backend, which brings uv); nothing was changed"
         )
     before = path.read_bytes() if path.exists() else None
-    run = subprocess.run([uv, "lock", "--quiet"], cwd=project, capture_output=True, text=True)
+    # UV_LOCKED or UV_FROZEN, which a CI may export for its own steps, would
+    # forbid the very change asked for here.
+    env = {k: v for k, v in os.environ.items() if k not in {"UV_LOCKED", "UV_FROZEN"}}
+    run = subprocess.run(
+        [uv, "lock", "--quiet"], cwd=project, capture_output=True, text=True, env=env
+    )
     if run.returncode != 0:
         raise WorkFailed(
             f"{LOCK} no longer matches pyproject.toml and `uv lock` failed "
@@ -204,11 +209,12 @@ def after_update(project: Path, template_root: Path, python_version: str) -> str
 
 
 def _uv_reason(stderr: str) -> str:
-    """uv's one line that says why: its cause, else its error, else its last line."""
+    """uv's one line that says why: its last cause (the root one), else its error,
+    else its last line."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     for start in ("cause: ", "error: "):
         if found := [line for line in lines if line.startswith(start)]:
-            return found[0].removeprefix(start)
+            return found[-1].removeprefix(start)
     return lines[-1] if lines else "no message"
 
 
@@ -234,10 +240,11 @@ def _matches(lock: str, wanted: Project) -> bool:
     """Whether uv would find the lock current: its Python range and its own entry
     are what pyproject.toml now says."""
     header = lock.split(_BLOCK, 1)[0]
-    return (
-        f"requires-python = {_toml_str(wanted.requires_python)}" in header.splitlines()
-        and _recorded_root(lock) == wanted.root_block()
-    )
+    return _python_matches(header, wanted) and _recorded_root(lock) == wanted.root_block()
+
+
+def _python_matches(header: str, wanted: Project) -> bool:
+    return f"requires-python = {_toml_str(wanted.requires_python)}" in header.splitlines()
 
 
 def _recorded_root(lock: str) -> str | None:
@@ -375,7 +382,7 @@ def _render_pyproject(template_root: Path, answers: dict[str, Any]) -> str:
 def _uv() -> str:
     found = find_uv()
     if found is None:
-        raise SystemExit("uv is not on PATH: pip install uv")
+        raise SystemExit("no uv found: reinstall fastgen-backend, which brings it")
     return found
 
 

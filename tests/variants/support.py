@@ -84,7 +84,7 @@ CHECK_COMMANDS = [
     "uv run alembic downgrade base",
     "uv run pytest --cov",
 ]
-# uv, from the venv running these tests (fastgen's test extra installs it).
+# uv, from the venv running these tests (a dependency of fastgen).
 UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv") or "uv"
 
 
