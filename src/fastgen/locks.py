@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from uv import find_uv_bin
+
 from fastgen.errors import WorkFailed
 
 LOCK = "uv.lock"
@@ -183,11 +185,6 @@ def after_update(project: Path, template_root: Path, python_version: str) -> str
     elif _matches(path.read_text(encoding="utf-8"), wanted):
         return f"{LOCK}: kept (it matches pyproject.toml)"
     uv = find_uv()
-    if uv is None:
-        raise WorkFailed(
-            f"{LOCK} no longer matches pyproject.toml, and no uv was found to re-lock it "
-            "(reinstall fastgen-backend, which brings uv); nothing was changed"
-        )
     before = path.read_bytes() if path.exists() else None
     # UV_LOCKED or UV_FROZEN, which a CI may export for its own steps, would
     # forbid the very change asked for here.
@@ -218,22 +215,16 @@ def _uv_reason(stderr: str) -> str:
     return lines[-1] if lines else "no message"
 
 
-def find_uv() -> str | None:
+def find_uv() -> str:
     """uv's path: the one running fastgen (uvx, `uv run` say where in $UV, and put
     nothing on PATH), else the user's on PATH, else the one installed with fastgen."""
     running = os.environ.get("UV")
     if running and Path(running).is_file():
         return running
-    if on_path := shutil.which("uv"):
-        return on_path
     try:
-        from uv import find_uv_bin
-    except ImportError:
-        return None
-    try:
-        return find_uv_bin()
+        return shutil.which("uv") or find_uv_bin()
     except FileNotFoundError:
-        return None
+        raise WorkFailed("no uv found: reinstall fastgen-backend, which brings it") from None
 
 
 def _matches(lock: str, wanted: Project) -> bool:
@@ -325,7 +316,8 @@ def refresh(template_root: Path) -> list[Path]:
         with tempfile.TemporaryDirectory(prefix="fastgen-lock-") as scratch:
             folder = Path(scratch)
             (folder / "pyproject.toml").write_text(tested_set(template_root, python_version))
-            command = [_uv(), "lock", "--quiet", "--no-python-downloads", "--python", str(python)]
+            python_args = ["--no-python-downloads", "--python", str(python)]
+            command = [find_uv(), "lock", "--quiet", *python_args]
             subprocess.run(command, cwd=folder, check=True)
             target = lock_path(template_root, python_version)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -377,13 +369,6 @@ def _render_pyproject(template_root: Path, answers: dict[str, Any]) -> str:
 
     env = template_environment(template_root / "templates" / "project")
     return env.get_template("pyproject.toml.jinja").render(**answers)
-
-
-def _uv() -> str:
-    found = find_uv()
-    if found is None:
-        raise SystemExit("no uv found: reinstall fastgen-backend, which brings it")
-    return found
 
 
 if __name__ == "__main__":
