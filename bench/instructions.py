@@ -12,8 +12,10 @@ warm-up: the difference over the requests is the instructions one request
 costs, in every thread of the process (the database driver's included).
 Prints, per variant and route, the three counts and the two ratios bench/run.py
 prints from CPU time: `cpu x` (bare over generated) and `of floor` (floor over
-generated). Two counts of the same code agree to within 0.1%, so one run is a
-measurement, and a change worth 1% shows. Time spent in the kernel (sockets,
+generated). Within one run, two counts of the same code agree to within 0.1%;
+between runs the same code has moved by up to 1.1% (bare and floor apps on
+2026-12-05), so compare ratios of one run, and trust a change across runs only
+well past 1%. Time spent in the kernel (sockets,
 the database server) is not counted: that is what bench/run.py is for.
 Needs valgrind (Debian: apt-get install valgrind); takes some minutes.
 """
