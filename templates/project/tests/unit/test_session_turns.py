@@ -8,7 +8,7 @@ from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.deps import get_session
-from app.core.database import MAX_OVERFLOW, POOL_SIZE
+from app.core.database import MAX_CONNECTIONS
 from app.core.resources import Resources
 
 
@@ -27,7 +27,7 @@ async def test_a_request_that_waits_for_a_session_is_not_overtaken(
 ) -> None:
     request = request_to(resources)
     held: list[AsyncIterator[AsyncSession]] = []
-    for _ in range(POOL_SIZE + MAX_OVERFLOW):
+    for _ in range(MAX_CONNECTIONS):
         session = get_session(request)
         await anext(session)
         held.append(session)
