@@ -1,10 +1,12 @@
-"""Requests hold a database session in turns, first come first served."""
+"""Requests hold a database session in turns, first come first served, on
+connections the pool keeps."""
 
 import asyncio
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
 
 from fastapi import Request
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.deps import get_session
@@ -54,3 +56,26 @@ async def test_a_request_that_waits_for_a_session_is_not_overtaken(
     assert served == ["first", "second", "late"]
     for session in held:
         await end(session)
+
+
+async def test_connections_opened_for_a_burst_serve_the_next_one(
+    resources: Resources,
+) -> None:
+    opened: list[object] = []
+    event.listen(
+        resources.engine.sync_engine, "connect", lambda *_: opened.append(None)
+    )
+    request = request_to(resources)
+    after_each_burst = []
+    for _ in range(2):
+        held = []
+        for _ in range(MAX_CONNECTIONS):
+            session = get_session(request)
+            await (await anext(session)).connection()
+            held.append(session)
+        for session in held:
+            await end(session)
+        after_each_burst.append(len(opened))
+
+    first, second = after_each_burst
+    assert second == first
