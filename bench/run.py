@@ -1,6 +1,6 @@
 """What the generated app costs, measured against a bare FastAPI app (issue 11).
 
-    python bench/run.py [--short] [--switches-only] [--json PATH]
+    python bench/run.py [--short] [--switches-only] [--baseline REV] [--json PATH]
 
 Prints one table and writes the figures as JSON (default bench/results.json):
 
@@ -13,6 +13,10 @@ Prints one table and writes the figures as JSON (default bench/results.json):
    generated app's `cpu x` over the floor's). The apps take
    turns, round after round, so machine noise hits all three.
    The same for PostgreSQL + Redis when both answer on 127.0.0.1.
+   With --baseline REV, the same project rendered by fastgen at git revision
+   REV takes its turns too (`vs base`: its CPU per request over this
+   checkout's; above 1.00, this checkout's app is the cheaper): a template
+   change measured against what it changes, in the same rounds.
 2. /health p99 while 8 logins run at once at the production bcrypt cost.
 3. Whole-process times of `fastgen --help`, `fastgen new`, `copier copy` of the
    same template and `fastgen add resource` with five fields, interleaved.
@@ -248,29 +252,51 @@ class Variant:
     answers: list[str]
     env: dict[str, str]
     cleanup: list[list[str]] = field(default_factory=list)
+    # The fastgen checkout that renders it: this one when None.
+    source: Path | None = None
 
 
-def variants(scratch: Path) -> list[Variant]:
-    found = [Variant("sqlite", [], {"DATABASE_URL": f"sqlite+aiosqlite:///{scratch}/sqlite.db"})]
+def variants(scratch: Path, source: Path | None = None) -> list[Variant]:
+    """The variants measured; rendered by `source` (--baseline) on databases
+    and Redis keys of their own."""
+    tag = "-baseline" if source else ""
+    found = [Variant(f"sqlite{tag}", [],
+                     {"DATABASE_URL": f"sqlite+aiosqlite:///{scratch}/sqlite{tag}.db"},
+                     source=source)]  # fmt: skip
     if services_running():
-        db = f"fastgen_bench_{os.getpid()}"
+        db = f"fastgen_bench_{os.getpid()}{tag.replace('-', '_')}"
         found.append(Variant(
-            "postgresql+redis", ["database=postgresql", "redis=true"],
+            f"postgresql+redis{tag}", ["database=postgresql", "redis=true"],
             {"DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{db}",
              "REDIS_URL": "redis://127.0.0.1:6379/0", "REDIS_KEY_PREFIX": db},
             cleanup=[["dropdb", *PG_ADMIN, "--if-exists", db],
                      ["redis-cli", "-h", "127.0.0.1", "EVAL",
                       "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do"
                       " redis.call('DEL', k) end", "0", f"{db}:*"]],
+            source=source,
         ))  # fmt: skip
     return found
+
+
+def checkout_of(rev: str, target: Path) -> Path:
+    """A checkout of this repository at `rev`, sharing its objects, for
+    --baseline: its fastgen renders from its own copier.yml and templates."""
+    commit = run(["git", "-C", str(REPO), "rev-parse", "--verify", f"{rev}^{{commit}}"])
+    run(["git", "clone", "--quiet", "--shared", "--no-checkout", str(REPO), str(target)])
+    run(["git", "-C", str(target), "checkout", "--quiet", "--detach", commit.stdout.strip()])
+    return target
 
 
 def prepare(variant: Variant, scratch: Path) -> tuple[Path, dict[str, str]]:
     """Generate the project, migrate it, make a user and 20 items of theirs."""
     data = [arg for pair in variant.answers for arg in ("--data", pair)]
     out = scratch / variant.name
-    run([*FASTGEN, "new", "bench", "--defaults", "--no-git", "--quiet", "-o", str(out), *data])
+    renderer = None
+    if variant.source:  # its own package first, and a template history of its own
+        renderer = {**os.environ, "PYTHONPATH": str(variant.source / "src"),
+                    "FASTGEN_CACHE_DIR": f"{variant.source}-cache"}  # fmt: skip
+    run([*FASTGEN, "new", "bench", "--defaults", "--no-git", "--quiet", "-o", str(out), *data],
+        env=renderer)  # fmt: skip
     project = out / "bench"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("VIRTUAL_ENV")},
@@ -318,18 +344,26 @@ def extra_headers(base: str, token: str) -> dict[str, list[tuple[str, str]]]:
     return found
 
 
-def measure_load(venv: Path, variant: Variant, scratch: Path, profile: Profile,
-                 results: Results, logins: bool) -> None:  # fmt: skip
+def served_project(stack: contextlib.ExitStack, venv: Path, variant: Variant,
+                   scratch: Path, log: Path) -> tuple[Path, dict[str, str], str, int]:  # fmt: skip
+    """The variant generated, migrated and served; its folder, environment, URL
+    and server pid."""
     project, env = prepare(variant, scratch)
     populate(venv, project, env)
-    bare_env = {**env, "BENCH_DATABASE_URL": env["DATABASE_URL"]}
+    base, pid = stack.enter_context(serve(venv, "app.main:app", project, env, log))
+    return project, env, base, pid
+
+
+def measure_load(venv: Path, variant: Variant, baseline: Variant | None, scratch: Path,
+                 profile: Profile, results: Results, logins: bool) -> None:  # fmt: skip
     logs = scratch / f"{variant.name}-logs"
     logs.mkdir()
     samples: dict[str, dict[str, list[dict[str, float]]]] = {}
     with contextlib.ExitStack() as stack:
-        gen, gen_pid = stack.enter_context(
-            serve(venv, "app.main:app", project, env, logs / "generated.log")
+        project, env, gen, gen_pid = served_project(
+            stack, venv, variant, scratch, logs / "generated.log"
         )
+        bare_env = {**env, "BENCH_DATABASE_URL": env["DATABASE_URL"]}
         bare, bare_pid = stack.enter_context(
             serve(venv, "bare_app:app", BENCH, bare_env, logs / "bare.log")
         )
@@ -348,6 +382,13 @@ def measure_load(venv: Path, variant: Variant, scratch: Path, profile: Profile,
             "floor": (floor, floor_pid, None),
             "generated": (gen, gen_pid, token),
         }
+        if baseline:
+            *_, base_url, base_pid = served_project(
+                stack, venv, baseline, scratch, logs / "baseline.log"
+            )
+            base_token = login(base_url)
+            add_items(base_url, base_token)
+            apps["baseline"] = (base_url, base_pid, base_token)
         for base, _pid, app_token in apps.values():  # warm-up
             for path in ROUTES.values():
                 wrk(base + path, 1, app_token)
@@ -367,7 +408,7 @@ def measure_load(venv: Path, variant: Variant, scratch: Path, profile: Profile,
         per_app = {app: {k: statistics.median(s[k] for s in runs) for k in runs[0]}
                    for app, runs in by_app.items()}  # fmt: skip
         gen_f, floor_f, bare_f = per_app["generated"], per_app["floor"], per_app["bare"]
-        entry[route] = {
+        row: dict[str, object] = {
             "bare": bare_f,
             "floor": floor_f,
             "generated": gen_f,
@@ -379,6 +420,10 @@ def measure_load(venv: Path, variant: Variant, scratch: Path, profile: Profile,
             # The same for the floor: the most any app with these features reaches.
             "floor_cpu_ratio": bare_f["cpu_us"] / floor_f["cpu_us"],
         }
+        if "baseline" in per_app:
+            row["baseline"] = per_app["baseline"]
+            row["vs_baseline"] = per_app["baseline"]["cpu_us"] / gen_f["cpu_us"]
+        entry[route] = row
     results.load[variant.name] = entry
 
 
@@ -534,7 +579,7 @@ def table(results: Results) -> str:
     lines.append(f"{'variant / route':<24}{'bare rps':>9}{'gen rps':>9}{'rps x':>7}"
                  f"{'p50 x':>7}{'p99 x':>7}{'gen p50':>9}{'gen p99':>9}"
                  f"{'CPU/req bare':>14}{'gen':>8}{'cpu x':>7}{'floor x':>8}{'of floor':>9}"
-                 f"{'RSS MiB':>9}")  # fmt: skip
+                 f"{'RSS MiB':>9}{'vs base':>9}")  # fmt: skip
     for name, entry in results.load.items():
         for route in ROUTES:
             r = entry[route]
@@ -547,6 +592,7 @@ def table(results: Results) -> str:
                 f"{bare_f['cpu_us']:>12.0f}us{gen_f['cpu_us']:>6.0f}us{r['cpu_ratio']:>7.2f}"
                 f"{r['floor_cpu_ratio']:>8.2f}{r['cpu_ratio'] / r['floor_cpu_ratio']:>9.2f}"
                 f"{entry['peak_rss_mib'] if route == 'items' else '':>9}"
+                f"{format(r['vs_baseline'], '.2f') if 'vs_baseline' in r else '':>9}"
             )
     if results.logins:
         lg = results.logins
@@ -577,6 +623,9 @@ def main() -> None:
     parser.add_argument(
         "--switches-only", action="store_true", help="only what metrics and tracing cost (6)"
     )
+    parser.add_argument(
+        "--baseline", metavar="REV", help="also serve what fastgen at git revision REV renders (1)"
+    )
     args = parser.parse_args()
     profile = SHORT if args.short else FULL
     if not shutil.which("wrk") or not shutil.which("taskset"):
@@ -590,6 +639,9 @@ def main() -> None:
     # another checkout of fastgen renders, and `fastgen new` would pay for that.
     os.environ["FASTGEN_CACHE_DIR"] = str(scratch / "cache")
     found = variants(scratch)
+    baselines: list[Variant | None] = [None] * len(found)
+    if args.baseline and not args.switches_only:
+        baselines = [*variants(scratch, checkout_of(args.baseline, scratch / "baseline"))]
     try:
         probe = scratch / "probe"
         reqs: list[str] = []
@@ -601,15 +653,15 @@ def main() -> None:
             reqs += requirements(probe / variant.name / "p")
         venv = venv_for(reqs)
         if not args.switches_only:
-            for n, variant in enumerate(found):
-                measure_load(venv, variant, scratch, profile, results, logins=n == 0)
+            for n, (variant, baseline) in enumerate(zip(found, baselines, strict=True)):
+                measure_load(venv, variant, baseline, scratch, profile, results, logins=n == 0)
         measure_switches(venv, scratch, profile, results)
         if not args.switches_only:
             measure_startup(scratch, profile, results)
             if profile.suite:
                 measure_suite(venv, scratch, results, found)
     finally:
-        for variant in found:
+        for variant in [*found, *filter(None, baselines)]:
             for argv in variant.cleanup:
                 subprocess.run(argv, check=False, capture_output=True)
         shutil.rmtree(scratch, ignore_errors=True)
