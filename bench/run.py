@@ -11,7 +11,7 @@ Prints one table and writes the figures as JSON (default bench/results.json):
    response headers and its access line, the least any app with those
    features pays (`floor x`: its CPU ratio to the bare app; `of floor`: the
    generated app's `cpu x` over the floor's). The apps take
-   turns, round after round, so machine noise hits all three.
+   turns, round after round, so machine noise hits them all.
    The same for PostgreSQL + Redis when both answer on 127.0.0.1.
    With --baseline REV, the same project rendered by fastgen at git revision
    REV takes its turns too (`vs base`: its CPU per request over this
@@ -287,17 +287,21 @@ def checkout_of(rev: str, target: Path) -> Path:
     return target
 
 
-def prepare(variant: Variant, scratch: Path) -> tuple[Path, dict[str, str]]:
-    """Generate the project, migrate it, make a user and 20 items of theirs."""
+def render(variant: Variant, out: Path, name: str) -> Path:
+    """`fastgen new` of the variant, by its source's fastgen; the project's folder."""
     data = [arg for pair in variant.answers for arg in ("--data", pair)]
-    out = scratch / variant.name
     renderer = None
     if variant.source:  # its own package first, and a template history of its own
         renderer = {**os.environ, "PYTHONPATH": str(variant.source / "src"),
                     "FASTGEN_CACHE_DIR": f"{variant.source}-cache"}  # fmt: skip
-    run([*FASTGEN, "new", "bench", "--defaults", "--no-git", "--quiet", "-o", str(out), *data],
+    run([*FASTGEN, "new", name, "--defaults", "--no-git", "--quiet", "-o", str(out), *data],
         env=renderer)  # fmt: skip
-    project = out / "bench"
+    return out / name
+
+
+def prepare(variant: Variant, scratch: Path) -> tuple[Path, dict[str, str]]:
+    """Generate the project, migrate it, make a user and 20 items of theirs."""
+    project = render(variant, scratch / variant.name, "bench")
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("VIRTUAL_ENV")},
         "ENVIRONMENT": "production",
@@ -535,14 +539,12 @@ def measure_suite(venv: Path, scratch: Path, results: Results, variants: list[Va
     runs += [(variant, ["pytest"]) for variant in variants[1:]]
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIRTUAL_ENV")}
     for variant, commands in runs:
-        data = [arg for pair in variant.answers for arg in ("--data", pair)]
-        out = scratch / f"suite-{variant.name}"
-        run([*FASTGEN, "new", "suite", "--defaults", "--no-git", "--quiet", "-o", str(out), *data])
+        project = render(variant, scratch / f"suite-{variant.name}", "suite")
         for command in commands:
             extra = command.split()[1:]
             start = time.perf_counter()
             proc = subprocess.run([str(venv / "bin" / "python"), "-m", "pytest", "-q", "-p",
-                                   "no:cacheprovider", *extra], cwd=out / "suite", env=env,
+                                   "no:cacheprovider", *extra], cwd=project, env=env,
                                   capture_output=True, text=True, check=False)  # fmt: skip
             wall = time.perf_counter() - start
             passed = re.search(r"(\d+) passed", proc.stdout)
@@ -640,17 +642,14 @@ def main() -> None:
     os.environ["FASTGEN_CACHE_DIR"] = str(scratch / "cache")
     found = variants(scratch)
     baselines: list[Variant | None] = [None] * len(found)
-    if args.baseline and not args.switches_only:
-        baselines = [*variants(scratch, checkout_of(args.baseline, scratch / "baseline"))]
     try:
+        if args.baseline and not args.switches_only:
+            baselines = [*variants(scratch, checkout_of(args.baseline, scratch / "baseline"))]
         probe = scratch / "probe"
         reqs: list[str] = []
         switched = Variant("switches", ["metrics=true", "tracing=true"], {})
-        for variant in [*found, switched]:
-            data = [arg for pair in variant.answers for arg in ("--data", pair)]
-            run([*FASTGEN, "new", "p", "--defaults", "--no-git", "--quiet", "-o",
-                 str(probe / variant.name), *data])  # fmt: skip
-            reqs += requirements(probe / variant.name / "p")
+        for variant in [*found, *filter(None, baselines), switched]:
+            reqs += requirements(render(variant, probe / variant.name, "p"))
         venv = venv_for(reqs)
         if not args.switches_only:
             for n, (variant, baseline) in enumerate(zip(found, baselines, strict=True)):
