@@ -578,10 +578,12 @@ def table(results: Results) -> str:
     if not results.load:  # --switches-only
         return "\n".join([f"machine: {results.machine}", "", *switch_lines(results)])
     lines = [f"machine: {results.machine}", ""]
+    based = any(isinstance(row, dict) and "vs_baseline" in row
+                for entry in results.load.values() for row in entry.values())  # fmt: skip
     lines.append(f"{'variant / route':<24}{'bare rps':>9}{'gen rps':>9}{'rps x':>7}"
                  f"{'p50 x':>7}{'p99 x':>7}{'gen p50':>9}{'gen p99':>9}"
                  f"{'CPU/req bare':>14}{'gen':>8}{'cpu x':>7}{'floor x':>8}{'of floor':>9}"
-                 f"{'RSS MiB':>9}{'vs base':>9}")  # fmt: skip
+                 f"{'RSS MiB':>9}{'vs base' if based else '':>9}".rstrip())  # fmt: skip
     for name, entry in results.load.items():
         for route in ROUTES:
             r = entry[route]
@@ -594,7 +596,7 @@ def table(results: Results) -> str:
                 f"{bare_f['cpu_us']:>12.0f}us{gen_f['cpu_us']:>6.0f}us{r['cpu_ratio']:>7.2f}"
                 f"{r['floor_cpu_ratio']:>8.2f}{r['cpu_ratio'] / r['floor_cpu_ratio']:>9.2f}"
                 f"{entry['peak_rss_mib'] if route == 'items' else '':>9}"
-                f"{format(r['vs_baseline'], '.2f') if 'vs_baseline' in r else '':>9}"
+                f"{format(r['vs_baseline'], '.2f') if based else '':>9}".rstrip()
             )
     if results.logins:
         lg = results.logins
